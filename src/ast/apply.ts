@@ -1,0 +1,62 @@
+import { compileLambda, ExprFailure, type ExprResult } from './exprEval.js';
+import type { Comparison, Fn, Predicate } from './program.js';
+import { pyLess } from './exprEval.js';
+import { truthy, valueEquals, type Value } from './value.js';
+
+/** Applies a map / sequence-map function. Opaque functions that throw become failures. */
+export const applyFn = (fn: Fn, args: readonly Value[]): ExprResult => {
+  if (fn.kind === 'lambda') return compileLambda(fn.params, fn.body)(args);
+  try {
+    const out = fn.impl(...args);
+    return out === undefined ? null : out;
+  } catch (e) {
+    return new ExprFailure(`function ${fn.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+};
+
+const comparisonHolds = (op: Comparison, key: Value, query: Value): boolean | ExprFailure => {
+  switch (op) {
+    case 'TRUE':
+      return true;
+    case 'FALSE':
+      return false;
+    case 'EQ':
+      return valueEquals(key, query);
+    case 'NEQ':
+      return !valueEquals(key, query);
+    case 'LT':
+      return pyLess(key, query);
+    case 'GT':
+      return pyLess(query, key);
+    case 'LEQ': {
+      const lt = pyLess(key, query);
+      return lt instanceof ExprFailure ? lt : lt || valueEquals(key, query);
+    }
+    case 'GEQ': {
+      const gt = pyLess(query, key);
+      return gt instanceof ExprFailure ? gt : gt || valueEquals(key, query);
+    }
+  }
+};
+
+/**
+ * Whether a key is selected by a query. A key or query that is None is never selected
+ * (whatever the predicate): this is what a compiled model does with an all-zero encoding.
+ */
+export const applyPredicate = (p: Predicate, key: Value, query: Value): boolean | ExprFailure => {
+  if (key === null || query === null) return false;
+  if (p.kind === 'comparison') return comparisonHolds(p.op, key, query);
+  const r = applyFn(p, [key, query]);
+  return r instanceof ExprFailure ? r : truthy(r);
+};
+
+export const COMPARISON_SYMBOL: Readonly<Record<Comparison, string>> = {
+  EQ: '==',
+  NEQ: '!=',
+  LT: '<',
+  LEQ: '<=',
+  GT: '>',
+  GEQ: '>=',
+  TRUE: 'true',
+  FALSE: 'false',
+};
