@@ -3,6 +3,8 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { describe, expect } from 'vitest';
 import { decodeProgram, encodeProgram } from '../src/ast/codec.js';
 import { programsEqual } from '../src/ast/equality.js';
+import { parseProgram } from '../src/ast/parser/index.js';
+import { printProgram } from '../src/ast/printer.js';
 import { isSelector, type SOp } from '../src/ast/program.js';
 import { valuesClose, type Value } from '../src/ast/value.js';
 import { Evaluation, evaluate } from '../src/interpreter/evaluate.js';
@@ -15,6 +17,14 @@ const withInputs = (options: Parameters<typeof randomProgram>[0] = {}) =>
   randomProgram(options).chain((p) => fc.tuple(fc.constant(p), fc.array(inputFor(p), { minLength: 1, maxLength: 8 })));
 
 describe('language properties', () => {
+  test.prop([randomProgram()], { numRuns: 300 })('print/parse round trip: parse(print(p)) is structurally p', (p) => {
+    const text = printProgram(p.program);
+    if (Either.isLeft(text)) throw new Error(text.left.map((d) => d.message).join('; '));
+    const back = parseProgram(text.right);
+    if (Either.isLeft(back)) throw new Error(`${back.left.map((d) => `${d.where}: ${d.message}`).join('; ')}\n${text.right}`);
+    expect(programsEqual(back.right, p.program)).toBe(true);
+  });
+
   test.prop([randomProgram()], { numRuns: 300 })('JSON round trip: decode(encode(p)) is structurally p', (p) => {
     const encoded = encodeProgram(p.program);
     expect(Either.isRight(encoded)).toBe(true);

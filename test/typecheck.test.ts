@@ -130,14 +130,19 @@ describe('compilability rules', () => {
     expect(rejected(bad, b).map((d) => d.code)).toContain('rule/numerical-values');
   });
 
-  it('rejects a non-affine sequence map of two numerical inputs but accepts an affine one', () => {
+  it('compiles a non-affine sequence map of two numerical inputs by discretising one input first', () => {
     const n1 = D.numerical(D.indices);
     const n2 = D.numerical(D.map(D.lambda(['x'], E.lit(2)), D.tokens));
     const product = D.numerical(D.sequenceMap(D.lambda(['x', 'y'], E.binary('*', x, E.v('y'))), n1, D.numerical(D.length)));
-    expect(rejected(product, b).map((d) => d.code)).toContain('rule/two-numerical-inputs');
+    const t = ok(product, b);
+    const out = t.graph.nodes[t.graph.output];
+    expect(t.plan.nodes.get(t.graph.output)?.construction).toBe('gated-discretising-mlp');
+    const inputs = out?.children.map((c) => t.graph.nodes[c]);
+    expect(inputs?.some((g) => g?.label.endsWith('_discrete') && (g.node as SOp).encoding === 'categorical')).toBe(true);
     const affine = D.numerical(D.sequenceMap(D.lambda(['x', 'y'], E.binary('-', x, E.binary('*', E.lit(3), E.v('y')))), n1, n2));
-    const t = ok(affine, b);
-    expect(t.plan.nodes.get(t.graph.output)?.construction).toBe('linear-mlp');
+    const t2 = ok(affine, b);
+    expect(t2.plan.nodes.get(t2.graph.output)?.construction).toBe('linear-mlp');
+    expect(t2.graph.nodes.some((g) => g.label.endsWith('_discrete'))).toBe(false);
   });
 
   it('rejects numerical keys, accepts a numerical query with ==, rejects one with <', () => {

@@ -188,6 +188,37 @@ const selectorHolds = (graph: ProgramGraph, id: number, key: Value, query: Value
 const asValue = (r: Value | ExprFailure): Value | undefined => (r instanceof ExprFailure ? undefined : r);
 
 /**
+ * How a sequence map compiles, given its inputs' representations: `linear-mlp` when the output is
+ * numerical and the function is separable and affine in each numerical input; otherwise a pair
+ * table (two categorical inputs), a gated discretisation (one numerical input), or
+ * `two-numerical`, which the typecheck pass removes by discretising one input first.
+ */
+export const sequenceMapShape = (
+  graph: ProgramGraph,
+  id: number,
+  sets: ReadonlyMap<number, ValueSet>,
+  representation: (id: number) => Encoding,
+): 'linear-mlp' | 'pair-table-mlp' | 'gated-discretising-mlp' | 'two-numerical' => {
+  const g = graph.nodes[id] as { node: Node; children: readonly number[] };
+  const node = g.node as Extract<Node, { kind: 'sequenceMap' }>;
+  const [a, b] = g.children as [number, number];
+  const xs = (sets.get(a) as ValueSet).withoutNone().values;
+  const ys = (sets.get(b) as ValueSet).withoutNone().values;
+  if (representation(id) === 'numerical') {
+    const split = splitSeparable(xs, ys, (x, y) => asValue(applyFn(node.fn, [x, y])));
+    if (split !== undefined) {
+      const gPoints = xs.map((x, i) => [Number(x), split.g[i] as number] as const);
+      const hPoints = ys.map((y, j) => [Number(y), split.h[j] as number] as const);
+      const affineIn = (input: number, points: readonly (readonly [number, number])[]): boolean =>
+        representation(input) === 'categorical' || fitAffine1(points) !== undefined;
+      if (affineIn(a, gPoints) && affineIn(b, hPoints)) return 'linear-mlp';
+    }
+  }
+  const numericalInputs = [a, b].filter((c) => representation(c) === 'numerical').length;
+  return numericalInputs === 0 ? 'pair-table-mlp' : numericalInputs === 1 ? 'gated-discretising-mlp' : 'two-numerical';
+};
+
+/**
  * Chooses a construction for every s-op, or says which rule forbids it. `representation` gives
  * each s-op's encoding in the residual stream (by default its declared encoding).
  */
@@ -241,28 +272,10 @@ export const planProgram = (
         plan('linear-mlp');
         break;
       case 'sequenceMap': {
-        const [a, b] = g.children as [number, number];
-        const xs = setOf(a).withoutNone().values;
-        const ys = setOf(b).withoutNone().values;
-        const separable =
-          rep === 'numerical' &&
-          splitSeparable(xs, ys, (x, y) => asValue(applyFn(node.fn, [x, y]))) !== undefined;
-        const numericalInputs = [a, b].filter((c) => representation(c) === 'numerical');
-        const affineParts = (): boolean => {
-          // a separable function is affine in a numerical input when each part is affine in it
-          const split = splitSeparable(xs, ys, (x, y) => asValue(applyFn(node.fn, [x, y])));
-          if (split === undefined) return false;
-          const gPoints = xs.map((x, i) => [Number(x), split.g[i] as number] as const);
-          const hPoints = ys.map((y, j) => [Number(y), split.h[j] as number] as const);
-          return (
-            (representation(a) === 'categorical' || fitAffine1(gPoints) !== undefined) &&
-            (representation(b) === 'categorical' || fitAffine1(hPoints) !== undefined)
-          );
-        };
-        if (separable && affineParts()) plan('linear-mlp');
-        else if (numericalInputs.length === 0) plan('pair-table-mlp');
-        else if (numericalInputs.length === 1) plan('gated-discretising-mlp');
-        else fail(reject(RULES.twoNumericalInputs, 'both inputs are numerical and the function is not affine'));
+        const shape = sequenceMapShape(graph, g.id, sets, representation);
+        if (shape === 'two-numerical') {
+          fail(reject(RULES.twoNumericalInputs, 'both inputs are numerical and the function is not affine'));
+        } else plan(shape);
         break;
       }
       case 'aggregate':

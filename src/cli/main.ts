@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { checkCommand } from './commands/check.js';
+import { runCommand } from './commands/run.js';
+import { EXIT } from './exitCodes.js';
+
+const version = (): string => {
+  // dist/src/cli/main.js or src/cli/main.ts: package.json is two or three levels up
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../..', '../../..']) {
+    try {
+      return (JSON.parse(readFileSync(join(here, up, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      // try the next candidate
+    }
+  }
+  return 'unknown';
+};
+
+type SetExit = (code: number | Promise<number>) => Promise<void>;
+
+/** Builds the command line; each action reports its exit code through `setExit`. */
+export const buildCli = (setExit: SetExit): Command => {
+  const program = new Command();
+  program
+    .name('raspc')
+    .description('Compile RASP programs to transformer weights with machine-checked correctness.')
+    .version(version(), '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('run')
+    .description('Interpret a program on one input (the oracle).')
+    .argument('<program>', '.rasp file (or .json program)')
+    .requiredOption('--input <tokens>', 'input tokens separated by spaces; tokens that read as numbers are numbers')
+    .option('--causal', 'evaluate with causal selectors (keys at or before the query)')
+    .option('--vocab <a,b,c>', 'also check the input against this vocabulary')
+    .option('--max-len <n>', 'with --vocab: also check the input length')
+    .option('--json', 'print one JSON object: {"output": [...]}, None as null')
+    .addHelpText('after', '\nExample:\n  raspc run examples/reverse.rasp --input "a b c d" --json\n  {"output":["d","c","b","a"]}')
+    .action((path: string, options) => setExit(runCommand(path, options)));
+
+  program
+    .command('check')
+    .description('Check encodings, infer value sets and report whether the program compiles.')
+    .argument('<program>', '.rasp file (or .json program)')
+    .requiredOption('--vocab <a,b,c>', 'the vocabulary, comma-separated')
+    .requiredOption('--max-len <n>', 'the maximum input length')
+    .option('--causal', 'check for a causal (decoder) model')
+    .option('--input <tokens>', 'also run this input, checking it against the vocabulary')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExample:\n  raspc check examples/sort.rasp --vocab 1,2,3,4 --max-len 5')
+    .action((path: string, options) => setExit(checkCommand(path, options)));
+
+  return program;
+};
+
+export const main = async (argv: readonly string[]): Promise<number> => {
+  let code: number = EXIT.ok;
+  const cli = buildCli(async (c) => {
+    code = await c;
+  });
+  try {
+    await cli.parseAsync(argv as string[], { from: 'node' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help'
+        ? EXIT.ok
+        : EXIT.error;
+    }
+    process.stderr.write(`internal error (a bug in raspc, please report it): ${e instanceof Error ? e.message : String(e)}\n`);
+    if (process.env['RASPC_DEBUG']) process.stderr.write(`${e instanceof Error ? e.stack : ''}\n`);
+    return EXIT.internal;
+  }
+  return code;
+};
+
+const entry = process.argv[1];
+const invokedDirectly = entry !== undefined && realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+if (invokedDirectly) {
+  void main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,42 @@
+import * as D from '../ast/dsl.js';
+import * as E from '../ast/expr.js';
+import { labelOf } from '../ast/label.js';
+import type { Node, SOp } from '../ast/program.js';
+import { rewriteProgram } from '../ast/rewrite.js';
+import type { ProgramGraph } from './graph.js';
+import type { ValueSet } from '../typecheck/valueSet.js';
+
+/**
+ * A sequence map of two numerical inputs that is not affine needs one input as categorical:
+ * one MLP cannot cut two real inputs into steps at once. This rewrite inserts
+ * `categorical(map(x -> x, input))` for the input with fewer values (an extra MLP stage), so such
+ * programs compile instead of being refused.
+ */
+export const discretiseNumericalPairs = (
+  program: SOp,
+  graph: ProgramGraph,
+  sets: ReadonlyMap<number, ValueSet>,
+  targets: readonly number[],
+): SOp => {
+  if (targets.length === 0) return program;
+  const chosen = new Map<Node, 'fst' | 'snd'>();
+  for (const id of targets) {
+    const g = graph.nodes[id] as { node: Node; children: readonly number[] };
+    const [a, b] = g.children as [number, number];
+    chosen.set(g.node, (sets.get(a) as ValueSet).size <= (sets.get(b) as ValueSet).size ? 'fst' : 'snd');
+  }
+  const copies = new Map<Node, SOp>();
+  const discrete = (input: SOp): SOp => {
+    let c = copies.get(input);
+    if (c === undefined) {
+      c = D.named(D.map(D.lambda(['x'], E.v('x')), input), `${labelOf(input)}_discrete`);
+      copies.set(input, c);
+    }
+    return c;
+  };
+  return rewriteProgram(program, (original, rebuilt) => {
+    const side = chosen.get(original);
+    if (side === undefined || rebuilt.kind !== 'sequenceMap') return rebuilt;
+    return { ...rebuilt, [side]: discrete(rebuilt[side]) };
+  });
+};

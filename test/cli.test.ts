@@ -1,0 +1,116 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// Runs the built CLI (npm test builds first), as a user would: plain node, no tsx.
+const CLI = 'dist/src/cli/main.js';
+const raspc = (...args: string[]): { code: number; stdout: string; stderr: string } => {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'raspc-cli-'));
+const file = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+/** A user error: exit 3, exactly one line on stderr, no stack trace. */
+const expectOneLineError = (r: { code: number; stderr: string }, pattern: RegExp): void => {
+  expect(r.code).toBe(3);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+};
+
+describe('raspc (built CLI)', () => {
+  it('run reverse --json prints exactly {"output":["d","c","b","a"]}', () => {
+    const r = raspc('run', 'examples/reverse.rasp', '--input', 'a b c d', '--json');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('{"output":["d","c","b","a"]}\n');
+  });
+
+  it('run prints None as null in JSON and numbers as numbers', () => {
+    const r = raspc('run', 'examples/shift_by_1.rasp', '--input', 'a b c', '--json');
+    expect(JSON.parse(r.stdout)).toEqual({ output: [null, 'a', 'b'] });
+    const s = raspc('run', 'examples/sort.rasp', '--input', '2 4 1 2', '--json');
+    expect(JSON.parse(s.stdout)).toEqual({ output: [1, 2, 2, 4] });
+  });
+
+  it('check reports value sets and constructions, with --json one object', () => {
+    const r = raspc('check', 'examples/frac_prevs.rasp', '--vocab', 'h,e,l,o', '--max-len', '5', '--json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { ok: boolean; nodes: { label: string; valueCount: number; construction: string }[] };
+    expect(report.ok).toBe(true);
+    const frac = report.nodes.find((n) => n.label === 'frac_prevs');
+    expect(frac?.valueCount).toBe(11);
+    expect(frac?.construction).toBe('numerical-attention');
+  });
+
+  it('a syntax error: line:column and what was expected', () => {
+    const p = file('syntax.rasp', 'x = select(tokens, tokens, ==)\ny = aggregate(x, tokens);\n');
+    expectOneLineError(raspc('run', p, '--input', 'a'), /syntax\.rasp:1:31: expected ';' after the assignment to 'x', found name 'y'/);
+  });
+
+  it('an unknown name', () => {
+    const p = file('unknown.rasp', 'y = aggregate(select(tokens, tokens, ==), tokenz);\n');
+    expectOneLineError(raspc('run', p, '--input', 'a'), /unknown\.rasp:1:43: unknown name 'tokenz'/);
+  });
+
+  it('a lambda of the wrong arity', () => {
+    const p = file('arity.rasp', 'y = map((a, b) -> a + b, tokens);\n');
+    expectOneLineError(raspc('run', p, '--input', 'a'), /arity\.rasp:1:9: map expects a lambda of 1 parameter, got 2/);
+  });
+
+  it('a select (aggregate) given a non-selector', () => {
+    const p = file('nonsel.rasp', 'y = aggregate(tokens, tokens);\n');
+    expectOneLineError(raspc('run', p, '--input', 'a'), /nonsel\.rasp:1:15: aggregate expects a selector as its first argument/);
+  });
+
+  it('a categorical aggregate selecting two different values: node and position', () => {
+    const p = file('ambiguous.rasp', 'all = select(tokens, tokens, true);\ny = aggregate(all, tokens);\n');
+    expectOneLineError(
+      raspc('run', p, '--input', 'a b'),
+      /input position 0: position 0: categorical aggregate selects different values a \(key 0\) and b \(key 1\) \[node y\]/,
+    );
+  });
+
+  it('an input token outside the vocabulary (check)', () => {
+    expectOneLineError(
+      raspc('check', 'examples/reverse.rasp', '--vocab', 'a,b', '--max-len', '4', '--input', 'a q b'),
+      /input position 1: token "q" is not in the vocabulary \{a, b\}/,
+    );
+  });
+
+  it('an empty input', () => {
+    expectOneLineError(raspc('run', 'examples/reverse.rasp', '--input', '   '), /the input is empty/);
+  });
+
+  it('a program the compiler cannot handle is rejected by check with node, rule and fix', () => {
+    const p = file('numkey.rasp', 'k = numerical(indices);\ny = aggregate(select(k, indices, ==), tokens);\n');
+    const r = raspc('check', p, '--vocab', 'a,b', '--max-len', '4');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/rule\/numerical-key|select keys must be categorical/);
+    expect(r.stderr).toMatch(/fix: make the keys categorical/);
+  });
+
+  it('--help has an example, --version prints the version, an unknown command exits 3', () => {
+    const h = raspc('run', '--help');
+    expect(h.code).toBe(0);
+    expect(h.stdout).toMatch(/Example:/);
+    expect(raspc('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(raspc('frobnicate').code).toBe(3);
+  });
+
+  it('a missing file and a corrupt JSON program are one-line errors', () => {
+    expectOneLineError(raspc('run', join(dir, 'missing.rasp'), '--input', 'a'), /cannot read program file/);
+    const j = file('bad.json', '{"format": "raspc-program", "version": 1, "output": "n0", "nodes": [{"id": "n0", "kind": "tokens"}]}');
+    const r = raspc('run', j, '--input', 'a');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/nodes\.0\.encoding/);
+  });
+});
