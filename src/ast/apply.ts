@@ -1,7 +1,7 @@
-import { compileLambda, ExprFailure, type ExprResult } from './exprEval.js';
+import type { ComparisonOp } from './expr.js';
+import { applyBinary, compileLambda, ExprFailure, type ExprResult } from './exprEval.js';
 import type { Comparison, Fn, Predicate } from './program.js';
-import { pyLess } from './exprEval.js';
-import { truthy, valueEquals, type Value } from './value.js';
+import { truthy, type Value } from './value.js';
 
 /** Applies a map / sequence-map function. Opaque functions that throw become failures. */
 export const applyFn = (fn: Fn, args: readonly Value[]): ExprResult => {
@@ -14,30 +14,8 @@ export const applyFn = (fn: Fn, args: readonly Value[]): ExprResult => {
   }
 };
 
-const comparisonHolds = (op: Comparison, key: Value, query: Value): boolean | ExprFailure => {
-  switch (op) {
-    case 'TRUE':
-      return true;
-    case 'FALSE':
-      return false;
-    case 'EQ':
-      return valueEquals(key, query);
-    case 'NEQ':
-      return !valueEquals(key, query);
-    case 'LT':
-      return pyLess(key, query);
-    case 'GT':
-      return pyLess(query, key);
-    case 'LEQ': {
-      const lt = pyLess(key, query);
-      return lt instanceof ExprFailure ? lt : lt || valueEquals(key, query);
-    }
-    case 'GEQ': {
-      const gt = pyLess(query, key);
-      return gt instanceof ExprFailure ? gt : gt || valueEquals(key, query);
-    }
-  }
-};
+const comparisonHolds = (op: Comparison, key: Value, query: Value): boolean | ExprFailure =>
+  op === 'TRUE' ? true : op === 'FALSE' ? false : (applyBinary(COMPARISON_SYMBOL[op] as ComparisonOp, key, query) as boolean | ExprFailure);
 
 /**
  * Whether a key is selected by a query. A key or query that is None is never selected

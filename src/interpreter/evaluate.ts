@@ -114,41 +114,14 @@ export class Evaluation {
         }
         return out;
       }
-      case 'sequenceMap': {
-        const xs = this.values(node.fst);
-        const ys = this.values(node.snd);
-        const out = new Array<Value>(n);
-        for (let i = 0; i < n; i++) {
-          const x = xs[i] as Value;
-          const y = ys[i] as Value;
-          if (x === null || y === null) {
-            out[i] = null;
-            continue;
-          }
-          const r = applyFn(node.fn, [x, y]);
-          if (r instanceof ExprFailure) return fail(node, i, 'function-error', r.message);
-          out[i] = r;
-        }
-        return out;
-      }
-      case 'linearSequenceMap': {
-        const xs = this.values(node.fst);
-        const ys = this.values(node.snd);
-        const out = new Array<Value>(n);
-        for (let i = 0; i < n; i++) {
-          const x = xs[i] as Value;
-          const y = ys[i] as Value;
-          if (x === null || y === null) {
-            out[i] = null;
-            continue;
-          }
-          if (!isNumberLike(x) || !isNumberLike(y)) {
-            return fail(node, i, 'function-error', `linear combination of non-numbers ${showValue(x)}, ${showValue(y)}`);
-          }
-          out[i] = node.fstCoeff * toNumber(x) + node.sndCoeff * toNumber(y);
-        }
-        return out;
-      }
+      case 'sequenceMap':
+        return this.pointwise2(node, node.fst, node.snd, (x, y) => applyFn(node.fn, [x, y]));
+      case 'linearSequenceMap':
+        return this.pointwise2(node, node.fst, node.snd, (x, y) =>
+          isNumberLike(x) && isNumberLike(y)
+            ? node.fstCoeff * toNumber(x) + node.sndCoeff * toNumber(y)
+            : new ExprFailure(`linear combination of non-numbers ${showValue(x)}, ${showValue(y)}`),
+        );
       case 'selectorWidth': {
         const m = this.matrix(node.selector);
         const out = new Array<Value>(n);
@@ -197,6 +170,25 @@ export class Evaluation {
         return m;
       }
     }
+  }
+
+  /** Applies f position by position; None in either input gives None. */
+  private pointwise2(node: SOp, fst: SOp, snd: SOp, f: (x: Value, y: Value) => Value | ExprFailure): Computed | Failed {
+    const xs = this.values(fst);
+    const ys = this.values(snd);
+    const out = new Array<Value>(this.n);
+    for (let i = 0; i < this.n; i++) {
+      const x = xs[i] as Value;
+      const y = ys[i] as Value;
+      if (x === null || y === null) {
+        out[i] = null;
+        continue;
+      }
+      const r = f(x, y);
+      if (r instanceof ExprFailure) return fail(node, i, 'function-error', r.message);
+      out[i] = r;
+    }
+    return out;
   }
 
   private aggregate(node: Extract<SOp, { kind: 'aggregate' }>): Computed | Failed {

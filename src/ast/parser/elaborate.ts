@@ -19,6 +19,7 @@
  * Errors are collected as diagnostics; an erroneous sub-expression becomes `poison`, which
  * silences follow-on errors. Nothing here throws for user input.
  */
+import { COMPARISON_SYMBOL } from '../apply.js';
 import * as Either from 'fp-ts/lib/Either.js';
 import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import * as D from '../dsl.js';
@@ -126,16 +127,7 @@ const ARGUMENT_SHAPES: Readonly<Record<string, string>> = {
 };
 
 /** Tracr's names for select predicates, for a helpful message. */
-const TRACR_COMPARISONS: Readonly<Record<string, string>> = {
-  EQ: '==',
-  NEQ: '!=',
-  LT: '<',
-  LEQ: '<=',
-  GT: '>',
-  GEQ: '>=',
-  TRUE: 'true',
-  FALSE: 'false',
-};
+const TRACR_COMPARISONS: Readonly<Record<string, string>> = COMPARISON_SYMBOL;
 
 const ORDINALS = ['first', 'second', 'third', 'fourth'];
 
