@@ -161,8 +161,19 @@ describe('compilability rules', () => {
       D.select(D.tokens, D.tokens, D.LT),
       D.selectorAnd(D.select(D.tokens, D.tokens, D.EQ), D.select(D.indices, D.indices, D.LT)),
     );
+    // a general | becomes one select over (token, index) tuples, computed by an MLP first
     const t2 = ok(D.selectorWidth(sortSel), b);
-    expect(t2.plan.nodes.get(t2.graph.output)?.selector?.kind).toBe('score-tuple');
+    expect(t2.plan.nodes.get(t2.graph.output)?.selector?.kind).toBe('score-table');
+    const tupleNodes = t2.graph.nodes.filter((g) => /_(tuple|keys|queries)$/.test(g.label));
+    expect(tupleNodes).toHaveLength(1);
+    expect(t2.inference.valueSets.get(tupleNodes[0]?.id as number)?.size).toBe(3 * 5);
+    const withNone = D.selectorWidth(
+      D.selectorOr(
+        D.select(D.aggregate(D.select(D.indices, D.indices, D.LT), D.tokens), D.tokens, D.LT),
+        D.selectorAnd(D.select(D.tokens, D.tokens, D.EQ), D.select(D.indices, D.indices, D.LT)),
+      ),
+    );
+    expect(rejected(withNone, b).map((d) => d.code)).toContain('rule/composite-none');
     const sameSops = D.selectorWidth(D.selectorOr(D.select(D.tokens, D.tokens, D.LT), D.select(D.tokens, D.tokens, D.EQ)));
     const t3 = ok(sameSops, b);
     expect(t3.plan.nodes.get(t3.graph.output)?.selector?.kind).toBe('score-table');

@@ -19,11 +19,11 @@ export const discretiseNumericalPairs = (
   targets: readonly number[],
 ): SOp => {
   if (targets.length === 0) return program;
-  const chosen = new Map<Node, 'fst' | 'snd'>();
+  const chosen = new Map<number, 'fst' | 'snd'>();
   for (const id of targets) {
     const g = graph.nodes[id] as { node: Node; children: readonly number[] };
     const [a, b] = g.children as [number, number];
-    chosen.set(g.node, (sets.get(a) as ValueSet).size <= (sets.get(b) as ValueSet).size ? 'fst' : 'snd');
+    chosen.set(id, (sets.get(a) as ValueSet).size <= (sets.get(b) as ValueSet).size ? 'fst' : 'snd');
   }
   const copies = new Map<Node, SOp>();
   const discrete = (input: SOp): SOp => {
@@ -35,7 +35,8 @@ export const discretiseNumericalPairs = (
     return c;
   };
   return rewriteProgram(program, (original, rebuilt) => {
-    const side = chosen.get(original);
+    const id = graph.idOf.get(original);
+    const side = id === undefined ? undefined : chosen.get(id);
     if (side === undefined || rebuilt.kind !== 'sequenceMap') return rebuilt;
     return { ...rebuilt, [side]: discrete(rebuilt[side]) };
   });

@@ -115,7 +115,7 @@ const numericalQueryIsScorable = (
   return true;
 };
 
-const planSelector = (
+export const planSelector = (
   graph: ProgramGraph,
   id: number,
   rep: (id: number) => Encoding,
@@ -163,7 +163,7 @@ const planSelector = (
 };
 
 /** Evaluates a single-group selector formula on one (key value, query value) pair. */
-const selectorHolds = (graph: ProgramGraph, id: number, key: Value, query: Value): boolean | ExprFailure => {
+export const selectorHolds = (graph: ProgramGraph, id: number, key: Value, query: Value): boolean | ExprFailure => {
   const g = graph.nodes[id];
   const node = g?.node as Selector;
   const sub = (i: number): boolean | ExprFailure => selectorHolds(graph, g?.children[i] as number, key, query);

@@ -48,6 +48,11 @@ export const RULES = {
     'a composite selector that combines selects on different s-ops is compiled over tuples of their values, which needs categorical inputs on at least one side of each pair',
     'make the numerical s-ops in this selector categorical',
   ),
+  compositeNone: rule(
+    'rule/composite-none',
+    'a composite selector that mixes selects on different s-ops is compiled over tuples of their values, which cannot hold None',
+    'give the aggregates feeding this selector non-None defaults, or split the selector',
+  ),
 } as const;
 
 export type RuleId = (typeof RULES)[keyof typeof RULES]['id'];

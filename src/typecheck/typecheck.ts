@@ -2,11 +2,14 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { Encoding, SOp } from '../ast/program.js';
 import type { Diagnostic } from '../diagnostics.js';
+import { diagnostic } from '../diagnostics.js';
 import { discretiseNumericalPairs } from '../passes/discretiseNumericalPairs.js';
+import { tupleSelectors } from '../passes/tupleSelectors.js';
+import { RULES } from './rules.js';
 import { buildGraph, type ProgramGraph } from '../passes/graph.js';
 import type { Bounds } from './bounds.js';
 import { inferValueSets, type ValueSetInference } from './inferValueSets.js';
-import { planProgram, sequenceMapShape, type ProgramPlan } from './plan.js';
+import { planProgram, planSelector, sequenceMapShape, type ProgramPlan } from './plan.js';
 
 /** A program that passed the checker: its graph, value sets and the construction of every node. */
 export interface TypedProgram {
@@ -44,11 +47,39 @@ const withDiscretisedPairs = (a: Analysed, bounds: Bounds): Either.Either<readon
   return analyse(discretiseNumericalPairs(a.program, a.graph, a.inference.valueSets, targets), bounds);
 };
 
+/** Composite selectors that one score cannot express become selects over tuples (then re-analysed). */
+const withTupleSelectors = (a: Analysed, bounds: Bounds): Either.Either<readonly Diagnostic[], Analysed> => {
+  const selectorIds = new Set(
+    a.graph.nodes
+      .filter((g) => g.node.kind === 'aggregate' || g.node.kind === 'selectorWidth')
+      .map((g) => g.children[0] as number),
+  );
+  const targets = [...selectorIds].filter((id) => {
+    const p = planSelector(a.graph, id, declared(a), a.inference.valueSets);
+    return 'kind' in p && p.kind === 'score-tuple';
+  });
+  if (targets.length === 0) return Either.right(a);
+  const problems = targets.flatMap((id) => {
+    const p = planSelector(a.graph, id, declared(a), a.inference.valueSets);
+    const sops = 'groups' in p ? p.groups.flatMap((g) => [g.queries, g.keys]) : [];
+    const noneable = sops.filter((s) => a.inference.valueSets.get(s)?.hasNone);
+    return noneable.map((s) =>
+      diagnostic(RULES.compositeNone.id, `${a.graph.nodes[s]?.label} may be None: ${RULES.compositeNone.summary}`, {
+        node: a.graph.nodes[id]?.label,
+        fix: RULES.compositeNone.fix,
+      }),
+    );
+  });
+  if (problems.length > 0) return Either.left(problems);
+  return analyse(tupleSelectors(a.program, a.graph, targets), bounds);
+};
+
 /** The typecheck pass: graph, sound value sets, and the compilability rules (via the planner). */
 export const typecheck = (program: SOp, bounds: Bounds): Either.Either<readonly Diagnostic[], TypedProgram> =>
   pipe(
     analyse(program, bounds),
     Either.chain((a) => withDiscretisedPairs(a, bounds)),
+    Either.chain((a) => withTupleSelectors(a, bounds)),
     Either.chain((a) =>
       pipe(
         planProgram(a.graph, a.inference),
