@@ -68,19 +68,19 @@ type Problem = { readonly rule: Rule; readonly detail: string };
 const reject = (rule: Rule, detail: string): Problem => ({ rule, detail });
 
 /** Atoms (leaf selects) of a selector formula, in order. */
-const atomsOf = (graph: ProgramGraph, id: number): number[] => {
+export const atomsOf = (graph: ProgramGraph, id: number): number[] => {
   const node = graph.nodes[id]?.node as Node;
   if (node.kind === 'select') return [id];
   return (graph.nodes[id]?.children ?? []).flatMap((c) => atomsOf(graph, c));
 };
 
-const groupKey = (graph: ProgramGraph, atom: number): string => {
+export const groupKey = (graph: ProgramGraph, atom: number): string => {
   const [keys, queries] = graph.nodes[atom]?.children as [number, number];
   return `${queries}:${keys}`;
 };
 
 /** The top-level AND operands of a selector formula. */
-const conjuncts = (graph: ProgramGraph, id: number): number[] => {
+export const conjuncts = (graph: ProgramGraph, id: number): number[] => {
   const node = graph.nodes[id]?.node as Selector;
   if (node.kind !== 'selectorAnd') return [id];
   return (graph.nodes[id]?.children ?? []).flatMap((c) => conjuncts(graph, c));

@@ -1,0 +1,196 @@
+/**
+ * Attention constructions. A selector becomes a bilinear score S(query, key) over the residual
+ * (in "score units", before the sharpness β): selected keys score 1, unselected 0 (or lower),
+ * and the BOS key a fixed `bosScore` for every query — 0.5 for aggregates (BOS wins only when
+ * nothing is selected, then supplying the default) and 1 for selector width (BOS ties with the
+ * selected keys, so its weight is 1/(w+1)). The BOS query always attends to BOS.
+ */
+import { isNumberLike, toNumber, type Value } from '../../ast/value.js';
+import { BOS, ONE } from '../basis.js';
+import type { HeadBlock, MlpBlock, ScoreWeights, Weights } from '../blocks.js';
+import { encode, scale, type SopSpace } from '../sopSpace.js';
+
+/** One (query s-op, key s-op) pair and the part of the selector formula that reads it. */
+export interface ScoreGroup {
+  readonly query: SopSpace;
+  readonly key: SopSpace;
+  /** Whether the key value is selected by the query value (None handled as the selector does). */
+  readonly holds: (key: Value, query: Value) => boolean;
+}
+
+export interface Score {
+  readonly weights: ScoreWeights;
+  /** Smallest score difference between a selected key and any key that must not win. */
+  readonly gap: number;
+  /** Largest |score| for a non-BOS query (bounds how score errors scale). */
+  readonly magnitude: number;
+}
+
+class ScoreBuilder {
+  private readonly w = new Map<string, number>();
+  add(q: string, k: string, x: number): void {
+    if (x === 0) return;
+    const key = `${q}\u0000${k}`;
+    this.w.set(key, (this.w.get(key) ?? 0) + x);
+  }
+  get(q: string, k: string): number {
+    return this.w.get(`${q}\u0000${k}`) ?? 0;
+  }
+  queryDirs(): string[] {
+    return [...new Set([...this.w.keys()].map((k) => k.split('\u0000')[0] as string))];
+  }
+  build(): ScoreWeights {
+    return [...this.w]
+      .filter(([, x]) => x !== 0)
+      .map(([key, x]) => {
+        const [q, k] = key.split('\u0000') as [string, string];
+        return [q, k, x] as const;
+      });
+  }
+}
+
+const dirOf = (space: SopSpace, i: number): string => (space.directions[i] as { key: string }).key;
+
+/** Table T over values ∪ {None} of one group, written so that every (a, b) pair scores T(a, b). */
+const addTable = (s: ScoreBuilder, g: ScoreGroup): void => {
+  const Q: (Value | null)[] = [...g.query.values, null];
+  const K: (Value | null)[] = [...g.key.values, null];
+  const T = (a: Value | null, b: Value | null): number => (g.holds(b, a) ? 1 : 0);
+  const qDir = (i: number): string => (i < g.query.values.length ? dirOf(g.query, i) : ONE);
+  const kDir = (j: number): string => (j < g.key.values.length ? dirOf(g.key, j) : ONE);
+  const NQ = Q.length - 1;
+  const NK = K.length - 1;
+  Q.forEach((a, i) => {
+    K.forEach((b, j) => {
+      // inclusion-exclusion over the constant `one` features (None is the zero vector)
+      let x = T(a, b);
+      if (i < NQ) x -= T(null, b);
+      if (j < NK) x -= T(a, null);
+      if (i < NQ && j < NK) x += T(null, null);
+      s.add(qDir(i), kDir(j), x);
+    });
+  });
+};
+
+/** BOS key scores `bosScore` for every non-BOS query; the BOS query scores BOS far above any key. */
+const addBos = (s: ScoreBuilder, bosScore: number, magnitude: number): void => {
+  for (const q of s.queryDirs()) {
+    if (q === BOS) continue;
+    const compensation = q === ONE ? bosScore - s.get(ONE, ONE) : -s.get(q, ONE);
+    s.add(q, BOS, compensation);
+  }
+  if (s.get(ONE, BOS) === 0 && !s.queryDirs().includes(ONE)) s.add(ONE, BOS, bosScore);
+  const big = magnitude + bosScore + 2;
+  s.add(BOS, ONE, -big);
+  s.add(BOS, BOS, 2 * big);
+};
+
+/**
+ * Categorical groups: one group is a table; several are a conjunction: Σ T_g − (G − 1), which is
+ * 1 exactly when every group holds and at most 0 otherwise.
+ */
+export const tableScore = (groups: readonly ScoreGroup[], bosScore: number): Score => {
+  const s = new ScoreBuilder();
+  for (const g of groups) addTable(s, g);
+  if (groups.length > 1) s.add(ONE, ONE, -(groups.length - 1));
+  addBos(s, bosScore, 1);
+  return { weights: s.build(), gap: bosScore < 1 ? Math.min(bosScore, 1 - bosScore) : 1, magnitude: 1 };
+};
+
+/**
+ * A numerical query x against categorical keys. Sorted query values fall into runs, each selecting
+ * one class of key values (or none: BOS). Run r gets the line r·x + b_r, the lines crossing at the
+ * midpoints between runs, so the selected class is on top by at least δ/2 (δ the smallest gap at a
+ * run boundary); everything is scaled by 1/δ, giving a gap of 0.5.
+ */
+export const numericalQueryScore = (g: ScoreGroup): Score => {
+  const xs = g.query.values.filter(isNumberLike).map(toNumber).sort((a, b) => a - b);
+  const pattern = (k: Value): string => xs.map((x) => (g.holds(k, x) ? '1' : '0')).join('');
+  const classes = new Map<string, number[]>();
+  g.key.values.forEach((k, j) => {
+    const p = pattern(k);
+    if (p.includes('1')) classes.set(p, [...(classes.get(p) ?? []), j]);
+  });
+  const classAt = xs.map((_, i) => [...classes.keys()].find((p) => p[i] === '1') ?? 'none');
+  const runs: { cls: string; first: number; last: number }[] = [];
+  classAt.forEach((c, i) => {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.cls === c) last.last = i;
+    else runs.push({ cls: c, first: i, last: i });
+  });
+  let delta = Number.POSITIVE_INFINITY;
+  for (let r = 1; r < runs.length; r++) {
+    delta = Math.min(delta, (xs[(runs[r] as { first: number }).first] as number) - (xs[(runs[r - 1] as { last: number }).last] as number));
+  }
+  if (!Number.isFinite(delta)) delta = 1;
+  const lines: { slope: number; intercept: number }[] = [];
+  let intercept = 0;
+  runs.forEach((run, r) => {
+    if (r > 0) {
+      const t = ((xs[(runs[r - 1] as { last: number }).last] as number) + (xs[run.first] as number)) / 2;
+      intercept -= t;
+    }
+    lines.push({ slope: r / delta, intercept: intercept / delta });
+  });
+  const env = (x: number): number => Math.max(...lines.map((l) => l.slope * x + l.intercept));
+  const low = Math.min(...xs.map(env)) - 1;
+  const s = new ScoreBuilder();
+  const xDir = dirOf(g.query, 0);
+  s.add(ONE, ONE, low);
+  runs.forEach((run, r) => {
+    const line = lines[r] as { slope: number; intercept: number };
+    if (run.cls === 'none') {
+      s.add(xDir, BOS, line.slope);
+      s.add(ONE, BOS, line.intercept - low);
+      return;
+    }
+    for (const j of classes.get(run.cls) ?? []) {
+      s.add(xDir, dirOf(g.key, j), line.slope);
+      s.add(ONE, dirOf(g.key, j), line.intercept - low);
+    }
+  });
+  const hasNone = runs.some((r) => r.cls === 'none');
+  if (!hasNone) s.add(ONE, BOS, -1);
+  const magnitude = Math.max(...xs.map((x) => Math.abs(env(x))), ...lines.map((l) => Math.abs(l.intercept)), Math.abs(low)) + 1;
+  const big = magnitude + 2;
+  s.add(BOS, ONE, -big);
+  s.add(BOS, BOS, 2 * big);
+  return { weights: s.build(), gap: 0.5, magnitude };
+};
+
+const head = (role: string, score: Score, beta: number, ov: ScoreWeights): HeadBlock => ({
+  kind: 'head',
+  role,
+  qk: score.weights.map(([q, k, w]) => [q, k, w * beta] as const),
+  ov,
+});
+
+/** Categorical aggregate: copies the selected key's one-hot; BOS supplies the default. */
+export const categoricalAggregateHead = (score: Score, beta: number, value: SopSpace, output: SopSpace, defaultValue: Value): HeadBlock => {
+  const ov: (readonly [string, string, number])[] = value.values.flatMap((v, i) =>
+    encode(output, v).map(([o, w]) => [dirOf(value, i), o, w] as const),
+  );
+  for (const [o, w] of encode(output, defaultValue)) ov.push([BOS, o, w]);
+  return head('categorical-attention', score, beta, ov);
+};
+
+/** Numerical aggregate: the mean of the selected values; BOS supplies the default. */
+export const numericalAggregateHead = (score: Score, beta: number, value: SopSpace, output: SopSpace, defaultValue: number): HeadBlock => {
+  const ov: (readonly [string, string, number])[] = [[dirOf(value, 0), dirOf(output, 0), 1]];
+  if (defaultValue !== 0) ov.push([BOS, dirOf(output, 0), defaultValue]);
+  return head('numerical-attention', score, beta, ov);
+};
+
+/** Selector width, step 1: attend to BOS and the selected keys equally; BOS's weight is 1/(w+1). */
+export const selectorWidthHead = (score: Score, beta: number, aux: string): HeadBlock =>
+  head('selector-width-attention', score, beta, [[BOS, aux, 1]]);
+
+/**
+ * At the BOS position an aggregate writes its default (BOS attends to itself); this unit, active
+ * only there, takes it out again so BOS's residual stays clean for later layers.
+ */
+export const bosCleanup = (written: Weights): MlpBlock => ({
+  kind: 'mlp',
+  role: 'bos-cleanup',
+  units: [{ input: [[BOS, 1]], output: scale(-1, written) }],
+});
