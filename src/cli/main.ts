@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
+import { compileCommand } from './commands/compile.js';
+import { evalCommand } from './commands/eval.js';
 import { runCommand } from './commands/run.js';
 import { EXIT } from './exitCodes.js';
 
@@ -55,6 +57,27 @@ export const buildCli = (setExit: SetExit): Command => {
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\nExample:\n  raspc check examples/sort.rasp --vocab 1,2,3,4 --max-len 5')
     .action((path: string, options) => setExit(checkCommand(path, options)));
+
+  program
+    .command('compile')
+    .description('Compile a program into transformer weights (model.safetensors, config.json, manifest.json).')
+    .argument('<program>', '.rasp file (or .json program)')
+    .requiredOption('--vocab <a,b,c>', 'the vocabulary, comma-separated')
+    .requiredOption('--max-len <n>', 'the maximum input length; the model is exact at every length up to it')
+    .requiredOption('-o, --output <dir>', 'directory to write the model to')
+    .option('--causal', 'compile a causal (decoder) model')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExample:\n  raspc compile examples/reverse.rasp --vocab a,b,c,d --max-len 5 -o out/reverse')
+    .action((path: string, options) => setExit(compileCommand(path, options)));
+
+  program
+    .command('eval')
+    .description('Run a compiled model on one input and decode its output.')
+    .argument('<dir>', 'a model directory written by `raspc compile`')
+    .requiredOption('--input <tokens>', 'input tokens separated by spaces')
+    .option('--json', 'print one JSON object: {"output": [...]}, None as null')
+    .addHelpText('after', '\nExample:\n  raspc eval out/reverse --input "a b c d" --json')
+    .action((dir: string, options) => setExit(evalCommand(dir, options)));
 
   return program;
 };
