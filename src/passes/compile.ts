@@ -1,17 +1,22 @@
 /**
  * The compiler: program + bounds → weights. Each pass is a pure function returning Either:
- * typecheck (graph, value sets, rules, plan) → lower (craft blocks, derived precision) →
- * allocate (layers) → assemble (tensors, manifest).
+ *
+ *   typecheck (graph, value sets, rules, plan)
+ *   → fuse consecutive maps (fewer layers), re-checked
+ *   → choose representations (numerical where a linear route is smaller)
+ *   → lower (craft blocks, derived precision) → allocate (layers) → assemble (tensors, manifest).
  */
 import * as Either from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import type { Encoding, SOp } from '../ast/program.js';
+import { isSelector, type Encoding, type SOp } from '../ast/program.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { CompiledModel } from '../model/model.js';
 import type { Bounds } from '../typecheck/bounds.js';
+import { planProgram } from '../typecheck/plan.js';
 import { typecheck, type TypedProgram } from '../typecheck/typecheck.js';
 import { allocate, type Allocation } from './allocate.js';
 import { assemble } from './assemble.js';
+import { fuseMaps } from './fuseMaps.js';
 import { lower, type LoweredProgram } from './lower.js';
 
 export interface Compilation {
@@ -21,28 +26,85 @@ export interface Compilation {
   readonly allocation: Allocation;
 }
 
-export const compile = (program: SOp, bounds: Bounds): Either.Either<readonly Diagnostic[], Compilation> =>
+export interface CompileOptions {
+  /** Fuse map chains and choose representations (default true). */
+  readonly optimise?: boolean;
+}
+
+const declaredOf = (typed: TypedProgram) => (id: number): Encoding =>
+  (typed.graph.nodes[id]?.node as { encoding: Encoding }).encoding;
+
+/** lower → allocate → assemble for a checked program. */
+const build = (typed: TypedProgram, notes: readonly string[]): Either.Either<readonly Diagnostic[], Compilation> =>
   pipe(
-    typecheck(program, bounds),
-    Either.chain((typed) =>
+    lower(typed),
+    Either.chain((lowered) =>
       pipe(
-        lower(typed),
-        Either.chain((lowered) =>
+        allocate(lowered),
+        Either.chain((allocation) =>
           pipe(
-            allocate(lowered),
-            Either.chain((allocation) =>
-              pipe(
-                assemble({
-                  lowered,
-                  allocation,
-                  declaredEncoding: (id) => (typed.graph.nodes[id]?.node as { encoding: Encoding }).encoding,
-                  notes: [],
-                }),
-                Either.map((model) => ({ model, typed, lowered, allocation })),
-              ),
-            ),
+            assemble({ lowered, allocation, declaredEncoding: declaredOf(typed), notes }),
+            Either.map((model) => ({ model, typed, lowered, allocation })),
           ),
         ),
       ),
     ),
   );
+
+const better = (a: CompiledModel, b: CompiledModel): boolean =>
+  a.config.n_layers < b.config.n_layers || (a.config.n_layers === b.config.n_layers && a.manifest.parameters < b.manifest.parameters);
+
+/**
+ * Tries, node by node, to carry a numerically-valued s-op as one real dimension instead of a
+ * one-hot: kept when the planner accepts it and the compiled model is smaller (layers first,
+ * then parameters). `length - indices - 1` then costs two hidden units, not a |L|·|I| table.
+ */
+const chooseRepresentations = (typed: TypedProgram, baseline: Compilation, notes: readonly string[]): Compilation => {
+  const graph = typed.graph;
+  const rep = new Map<number, Encoding>();
+  const representation = (id: number): Encoding => rep.get(id) ?? declaredOf(typed)(id);
+  let best = baseline;
+  const candidates = graph.nodes.filter((g) => {
+    if (isSelector(g.node) || g.id === graph.output) return false;
+    if (!['map', 'sequenceMap', 'selectorWidth'].includes(g.node.kind)) return false;
+    const set = typed.inference.valueSets.get(g.id);
+    return (g.node as SOp).encoding === 'categorical' && set !== undefined && set.size >= 3 && set.isNumeric && !set.hasNone;
+  });
+  const chosen: string[] = [];
+  for (const g of candidates) {
+    rep.set(g.id, 'numerical');
+    const plan = planProgram(graph, typed.inference, representation);
+    const trial = Either.isRight(plan) ? build({ ...typed, plan: plan.right }, notes) : undefined;
+    if (trial !== undefined && Either.isRight(trial) && better(trial.right.model, best.model)) {
+      best = trial.right;
+      chosen.push(g.label);
+    } else rep.delete(g.id);
+  }
+  if (chosen.length === 0) return best;
+  const note = `carried numerically (one dimension, linear route) instead of one-hot: ${chosen.join(', ')}`;
+  return Either.getOrElse((): Compilation => best)(
+    build({ ...typed, plan: best.typed.plan }, [...notes, note]),
+  );
+};
+
+export const compile = (
+  program: SOp,
+  bounds: Bounds,
+  options: CompileOptions = {},
+): Either.Either<readonly Diagnostic[], Compilation> => {
+  const checked = typecheck(program, bounds);
+  if (Either.isLeft(checked) || options.optimise === false) return Either.chain((t: TypedProgram) => build(t, []))(checked);
+  let typed = checked.right;
+  const notes: string[] = [];
+  const fusion = fuseMaps(typed.program, typed.graph, typed.inference.valueSets);
+  if (fusion.fused.length > 0) {
+    const refused = typecheck(fusion.program, bounds);
+    if (Either.isRight(refused)) {
+      typed = refused.right;
+      notes.push(`fused consecutive MLP steps: ${fusion.fused.join('; ')}`);
+    }
+  }
+  const baseline = build(typed, notes);
+  if (Either.isLeft(baseline)) return baseline;
+  return Either.right(chooseRepresentations(typed, baseline.right, notes));
+};
