@@ -1,14 +1,17 @@
 import type { ComparisonOp } from './expr.js';
 import { applyBinary, compileLambda, ExprFailure, type ExprResult } from './exprEval.js';
 import type { Comparison, Fn, Predicate } from './program.js';
-import { truthy, type Value } from './value.js';
+import { canonicalValue, truthy, type Value } from './value.js';
 
 /** Applies a map / sequence-map function. Opaque functions that throw become failures. */
 export const applyFn = (fn: Fn, args: readonly Value[]): ExprResult => {
-  if (fn.kind === 'lambda') return compileLambda(fn.params, fn.body)(args);
+  if (fn.kind === 'lambda') {
+    const r = compileLambda(fn.params, fn.body)(args);
+    return r instanceof ExprFailure ? r : canonicalValue(r);
+  }
   try {
     const out = fn.impl(...args);
-    return out === undefined ? null : out;
+    return out === undefined ? null : canonicalValue(out);
   } catch (e) {
     return new ExprFailure(`function ${fn.name} failed: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -15,6 +15,47 @@ export const toNumber = (v: number | boolean): number => (typeof v === 'boolean'
 export const numbersClose = (a: number, b: number): boolean =>
   a === b || Math.abs(a - b) <= NUMBER_TOLERANCE * Math.max(1, Math.abs(a), Math.abs(b));
 
+const MAX_DENOMINATOR = 1_000_000;
+const SNAP_TOLERANCE = 1e-12;
+
+/**
+ * The canonical double of a number: a result within 1e-12 (relative) of a fraction p/q with
+ * q ≤ 10⁶ is that fraction, so `0.1 + 0.2` is `0.3` and `-2 + 6/5` is `-1 + 1/5`. Every numeric
+ * result of the interpreter passes through this, and so does every value-set computation, so
+ * values that are equal as fractions are the same double everywhere.
+ */
+export const canonicalNumber = (x: number): number => {
+  if (Number.isInteger(x) || !Number.isFinite(x)) return x;
+  let h0 = 0;
+  let h1 = 1;
+  let k0 = 1;
+  let k1 = 0;
+  let b = x;
+  for (let i = 0; i < 64; i++) {
+    const a = Math.floor(b);
+    const h2 = a * h1 + h0;
+    const k2 = a * k1 + k0;
+    if (k2 > MAX_DENOMINATOR) break;
+    h0 = h1;
+    h1 = h2;
+    k0 = k1;
+    k1 = k2;
+    const approx = h1 / k1;
+    if (Math.abs(approx - x) <= SNAP_TOLERANCE * Math.max(1, Math.abs(x))) return approx === 0 ? 0 : approx;
+    const frac = b - a;
+    if (frac === 0) break;
+    b = 1 / frac;
+  }
+  return x;
+};
+
+/** {@link canonicalNumber} applied inside a value (numbers and tuples of numbers). */
+export const canonicalValue = (v: Value): Value => {
+  if (typeof v === 'number') return canonicalNumber(v);
+  if (Array.isArray(v)) return v.map(canonicalValue);
+  return v;
+};
+
 /** Python `==`: exact, with True == 1 and element-wise tuples. */
 export const valueEquals = (a: Value, b: Value): boolean => {
   if (a === b) return true;

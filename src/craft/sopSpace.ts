@@ -1,5 +1,5 @@
 import type { Encoding } from '../ast/program.js';
-import { isNumberLike, numbersClose, toNumber, valueEquals, type Value } from '../ast/value.js';
+import { isNumberLike, numbersClose, toNumber, valueEquals, valuesClose, type Value } from '../ast/value.js';
 import { categoricalDirection, numericalDirection, type Direction } from './basis.js';
 import type { Weights } from './blocks.js';
 
@@ -37,7 +37,8 @@ export const encodeMaybe = (space: SopSpace, v: Value): Weights | undefined => {
     return x === 0 ? [] : [[(space.directions[0] as Direction).key, x]];
   }
   const i = space.values.findIndex((u) => valueEquals(u, v) && typeof u === typeof v);
-  const j = i >= 0 ? i : space.values.findIndex((u) => valueEquals(u, v));
+  // value sets merge numbers within their tolerance: match the same way
+  const j = i >= 0 ? i : space.values.findIndex((u) => valuesClose(u, v));
   return j < 0 ? undefined : [[(space.directions[j] as Direction).key, 1]];
 };
 

@@ -3,7 +3,7 @@ import { applyFn, applyPredicate } from '../ast/apply.js';
 import { ExprFailure } from '../ast/exprEval.js';
 import { labelOf } from '../ast/label.js';
 import { children, type Node, type Selector, type SOp } from '../ast/program.js';
-import { isNumberLike, showValue, toNumber, valueEquals, type Value } from '../ast/value.js';
+import { canonicalNumber, isNumberLike, showValue, toNumber, valueEquals, type Value } from '../ast/value.js';
 
 /** Why a program has no output on an input: the node, the position and the reason. */
 export interface EvalError {
@@ -119,7 +119,7 @@ export class Evaluation {
       case 'linearSequenceMap':
         return this.pointwise2(node, node.fst, node.snd, (x, y) =>
           isNumberLike(x) && isNumberLike(y)
-            ? node.fstCoeff * toNumber(x) + node.sndCoeff * toNumber(y)
+            ? canonicalNumber(node.fstCoeff * toNumber(x) + node.sndCoeff * toNumber(y))
             : new ExprFailure(`linear combination of non-numbers ${showValue(x)}, ${showValue(y)}`),
         );
       case 'selectorWidth': {
@@ -225,7 +225,7 @@ export class Evaluation {
         count++;
       }
       // a numerical aggregate holds numbers (a single selected boolean reads as 0/1)
-      out[q] = count === 0 ? node.default : !numerical ? first : count === 1 ? toNumber(first as number) : sum / count;
+      out[q] = count === 0 ? node.default : !numerical ? first : count === 1 ? toNumber(first as number) : canonicalNumber(sum / count);
     }
     return out;
   }

@@ -18,6 +18,7 @@ import type { HeadBlock, MlpBlock, ScoreWeights, Weights } from '../craft/blocks
 import {
   bosCleanup,
   categoricalAggregateHead,
+  defaultVector,
   numericalAggregateHead,
   numericalQueryScore,
   selectorWidthHead,
@@ -33,7 +34,7 @@ import {
   tableMlp,
   type MlpConstruction,
 } from '../craft/chambers/mlps.js';
-import { encode, sopSpace, type SopSpace } from '../craft/sopSpace.js';
+import { sopSpace, type SopSpace } from '../craft/sopSpace.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { fitAffine1, splitSeparable } from '../typecheck/fnShape.js';
 import { conjuncts, groupKey, selectorHolds, type NodePlan, type SelectorPlan } from '../typecheck/plan.js';
@@ -420,7 +421,7 @@ export const lower = (t: TypedProgram): Either.Either<readonly Diagnostic[], Low
       kind === 'categorical-attention'
         ? categoricalAggregateHead(score, beta, value, out, agg.default)
         : numericalAggregateHead(score, beta, value, out, toNumber(agg.default as number));
-    const written = encode(out, agg.default);
+    const written = defaultVector(out, agg.default);
     errors.set(id, outputError);
     lowered.push({
       id,

@@ -2,7 +2,7 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { applyFn } from '../ast/apply.js';
 import { ExprFailure } from '../ast/exprEval.js';
 import { isSelector, type SOp } from '../ast/program.js';
-import { numbersClose, showValue, toNumber, type Value } from '../ast/value.js';
+import { canonicalNumber, numbersClose, showValue, toNumber, type Value } from '../ast/value.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { Evaluation } from '../interpreter/evaluate.js';
 import type { ProgramGraph } from '../passes/graph.js';
@@ -36,7 +36,7 @@ const meansOf = (values: readonly number[], maxLen: number): number[] | undefine
   let sums = sortedUniqueNumbers([...values]);
   const means: number[] = [];
   for (let w = 1; w <= maxLen; w++) {
-    for (const s of sums) means.push(s / w);
+    for (const s of sums) means.push(canonicalNumber(s / w));
     if (means.length > 20 * MAX_VALUE_SET) return undefined;
     if (w < maxLen) {
       const next: number[] = [];
@@ -178,7 +178,7 @@ const abstractValueSet = (
       const f =
         node.kind === 'sequenceMap'
           ? (args: Value[]) => applyFn(node.fn, args)
-          : ([x, y]: Value[]) => node.fstCoeff * toNumber(x as number) + node.sndCoeff * toNumber(y as number);
+          : ([x, y]: Value[]) => canonicalNumber(node.fstCoeff * toNumber(x as number) + node.sndCoeff * toNumber(y as number));
       const r = image([a.withoutNone().values, b.withoutNone().values], f);
       return (a.hasNone || b.hasNone) && 'set' in r ? { ...r, set: r.set.union(ValueSet.of([null])) } : r;
     }

@@ -8,7 +8,7 @@
 import { isNumberLike, toNumber, type Value } from '../../ast/value.js';
 import { BOS, ONE } from '../basis.js';
 import type { HeadBlock, MlpBlock, ScoreWeights, Weights } from '../blocks.js';
-import { encode, scale, type SopSpace } from '../sopSpace.js';
+import { encode, encodeMaybe, scale, type SopSpace } from '../sopSpace.js';
 
 /** One (query s-op, key s-op) pair and the part of the selector formula that reads it. */
 export interface ScoreGroup {
@@ -170,8 +170,20 @@ export const categoricalAggregateHead = (score: Score, beta: number, value: SopS
   const ov: (readonly [string, string, number])[] = value.values.flatMap((v, i) =>
     encode(output, v).map(([o, w]) => [dirOf(value, i), o, w] as const),
   );
-  for (const [o, w] of encode(output, defaultValue)) ov.push([BOS, o, w]);
+  for (const [o, w] of defaultVector(output, defaultValue)) ov.push([BOS, o, w]);
   return head('categorical-attention', score, beta, ov);
+};
+
+/**
+ * What BOS carries for an aggregate's default. A default outside the output's value set is never
+ * used (every query selects something), so BOS carries nothing then.
+ */
+export const defaultVector = (output: SopSpace, defaultValue: Value): Weights => {
+  if (output.representation === 'numerical') {
+    const x = isNumberLike(defaultValue) ? toNumber(defaultValue) : 0;
+    return x === 0 ? [] : [[dirOf(output, 0), x]];
+  }
+  return encodeMaybe(output, defaultValue) ?? [];
 };
 
 /** Numerical aggregate: the mean of the selected values; BOS supplies the default. */
