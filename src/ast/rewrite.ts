@@ -30,13 +30,22 @@ const withChildren = (n: Node, map: (c: Node) => Node): Node => {
 
 /**
  * Rebuilds a program bottom-up: each node gets its rewritten children, then `replace` may swap it
- * (given the original node and the rebuilt one). Sharing is kept; untouched parts stay the same objects.
+ * (given the original node, the rebuilt one, and the rebuilt version of any descendant). Sharing
+ * is kept; untouched parts stay the same objects.
  */
-export const rewriteProgram = (root: SOp, replace: (original: Node, rebuilt: Node) => Node): SOp => {
+export const rewriteProgram = (
+  root: SOp,
+  replace: (original: Node, rebuilt: Node, rebuiltOf: (descendant: Node) => Node) => Node,
+): SOp => {
   const done = new Map<Node, Node>();
+  const rebuiltOf = (d: Node): Node => {
+    const r = done.get(d);
+    if (r === undefined) throw new Error('bug: rebuiltOf asked for a node that is not a processed descendant');
+    return r;
+  };
   for (const n of topologicalOrder([root])) {
     const rebuilt = withChildren(n, (c) => done.get(c) as Node);
-    done.set(n, replace(n, rebuilt));
+    done.set(n, replace(n, rebuilt, rebuiltOf));
   }
   return done.get(root) as SOp;
 };

@@ -87,24 +87,39 @@ const chooseRepresentations = (typed: TypedProgram, baseline: Compilation, notes
   );
 };
 
+/** Fusion, then the representation search, for one checked variant of the program. */
+const optimise = (typed: TypedProgram, bounds: Bounds, notes: readonly string[]): Either.Either<readonly Diagnostic[], Compilation> => {
+  let current = typed;
+  const allNotes = [...notes];
+  const fusion = fuseMaps(current.program, current.graph, current.inference.valueSets);
+  if (fusion.fused.length > 0) {
+    const refused = typecheck(fusion.program, bounds, { normaliseSelectors: false });
+    if (Either.isRight(refused)) {
+      current = refused.right;
+      allNotes.push(`fused consecutive MLP steps: ${fusion.fused.join('; ')}`);
+    }
+  }
+  return Either.map((baseline: Compilation) => chooseRepresentations(current, baseline, allNotes))(build(current, allNotes));
+};
+
 export const compile = (
   program: SOp,
   bounds: Bounds,
   options: CompileOptions = {},
 ): Either.Either<readonly Diagnostic[], Compilation> => {
-  const checked = typecheck(program, bounds);
-  if (Either.isLeft(checked) || options.optimise === false) return Either.chain((t: TypedProgram) => build(t, []))(checked);
-  let typed = checked.right;
-  const notes: string[] = [];
-  const fusion = fuseMaps(typed.program, typed.graph, typed.inference.valueSets);
-  if (fusion.fused.length > 0) {
-    const refused = typecheck(fusion.program, bounds);
-    if (Either.isRight(refused)) {
-      typed = refused.right;
-      notes.push(`fused consecutive MLP steps: ${fusion.fused.join('; ')}`);
-    }
+  if (options.optimise === false) return Either.chain((t: TypedProgram) => build(t, []))(typecheck(program, bounds));
+  // two variants: the selectors as written, and rewritten into cheaper equivalents; keep the
+  // smaller (a tie keeps the program as written)
+  const variants = [
+    { typed: typecheck(program, bounds, { normaliseSelectors: false }), notes: [] as string[] },
+    { typed: typecheck(program, bounds, { normaliseSelectors: true }), notes: ['selectors rewritten into cheaper equivalents (lexicographic keys, widths of disjoint unions)'] },
+  ];
+  let best: Compilation | undefined;
+  for (const v of variants) {
+    if (Either.isLeft(v.typed)) continue;
+    const c = optimise(v.typed.right, bounds, v.notes);
+    if (Either.isRight(c) && (best === undefined || better(c.right.model, best.model))) best = c.right;
   }
-  const baseline = build(typed, notes);
-  if (Either.isLeft(baseline)) return baseline;
-  return Either.right(chooseRepresentations(typed, baseline.right, notes));
+  if (best !== undefined) return Either.right(best);
+  return Either.chain((t: TypedProgram) => build(t, []))(typecheck(program, bounds));
 };

@@ -5,6 +5,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { diagnostic } from '../diagnostics.js';
 import { discretiseNumericalPairs } from '../passes/discretiseNumericalPairs.js';
 import { tupleSelectors } from '../passes/tupleSelectors.js';
+import { lexicographicKeys, splitDisjointWidths } from '../passes/normaliseSelectors.js';
 import { RULES } from './rules.js';
 import { buildGraph, type ProgramGraph } from '../passes/graph.js';
 import type { Bounds } from './bounds.js';
@@ -74,10 +75,28 @@ const withTupleSelectors = (a: Analysed, bounds: Bounds): Either.Either<readonly
   return analyse(tupleSelectors(a.program, a.graph, targets), bounds);
 };
 
-/** The typecheck pass: graph, sound value sets, and the compilability rules (via the planner). */
-export const typecheck = (program: SOp, bounds: Bounds): Either.Either<readonly Diagnostic[], TypedProgram> =>
+type Rewrite = (program: SOp, graph: ProgramGraph, sets: ReadonlyMap<number, import('./valueSet.js').ValueSet>) => { program: SOp; rewrites: string[] };
+
+/** Applies a checked rewrite and re-analyses when it changed the program. */
+const rewriteWith = (rewrite: Rewrite) => (a: Analysed, bounds: Bounds): Either.Either<readonly Diagnostic[], Analysed> => {
+  const r = rewrite(a.program, a.graph, a.inference.valueSets);
+  return r.program === a.program ? Either.right(a) : analyse(r.program, bounds);
+};
+
+export interface TypecheckOptions {
+  /**
+   * Rewrite selectors into cheaper equivalents first (lexicographic keys, widths of disjoint
+   * unions; src/passes/normaliseSelectors.ts). Left out, the checker tries without and then with,
+   * so it accepts exactly what the compiler (which tries both) can compile.
+   */
+  readonly normaliseSelectors?: boolean;
+}
+
+const pipeline = (program: SOp, bounds: Bounds, normalise: boolean): Either.Either<readonly Diagnostic[], TypedProgram> =>
   pipe(
     analyse(program, bounds),
+    Either.chain((a) => (normalise ? rewriteWith(lexicographicKeys)(a, bounds) : Either.right(a))),
+    Either.chain((a) => (normalise ? rewriteWith(splitDisjointWidths)(a, bounds) : Either.right(a))),
     Either.chain((a) => withDiscretisedPairs(a, bounds)),
     Either.chain((a) => withTupleSelectors(a, bounds)),
     Either.chain((a) =>
@@ -96,3 +115,16 @@ export const typecheck = (program: SOp, bounds: Bounds): Either.Either<readonly 
       ),
     ),
   );
+
+/** The typecheck pass: graph, sound value sets, and the compilability rules (via the planner). */
+export const typecheck = (
+  program: SOp,
+  bounds: Bounds,
+  options: TypecheckOptions = {},
+): Either.Either<readonly Diagnostic[], TypedProgram> => {
+  if (options.normaliseSelectors !== undefined) return pipeline(program, bounds, options.normaliseSelectors);
+  const plain = pipeline(program, bounds, false);
+  if (Either.isRight(plain)) return plain;
+  const normalised = pipeline(program, bounds, true);
+  return Either.isRight(normalised) ? normalised : plain;
+};
