@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -112,5 +112,45 @@ describe('raspc (built CLI)', () => {
     const r = raspc('run', j, '--input', 'a');
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/nodes\.0\.encoding/);
+  });
+
+  it('compile writes the three model files and prints its size; eval decodes like run', () => {
+    const out = join(dir, 'reverse-model');
+    const c = raspc('compile', 'examples/reverse.rasp', '--vocab', 'a,b,c,d', '--max-len', '5', '-o', out, '--json');
+    expect(c.code).toBe(0);
+    const report = JSON.parse(c.stdout) as { layers: number; layerLowerBound: number; parameters: number; dModel: number; mlpWidth: number; heads: number };
+    expect(report.layers).toBe(report.layerLowerBound);
+    expect(report.parameters).toBeGreaterThan(0);
+    expect(report.parameters).toBeLessThan(19700);
+    const e = raspc('eval', out, '--input', 'a b c d', '--json');
+    expect(e.code).toBe(0);
+    expect(e.stdout).toBe('{"output":["d","c","b","a"]}\n');
+    const human = raspc('compile', 'examples/sort.rasp', '--vocab', '1,2,3,4', '--max-len', '5', '-o', join(dir, 'sort-model'));
+    expect(human.stdout).toMatch(/layers\s+\d+ \(lower bound \d+/);
+    expect(human.stdout).toMatch(/parameters\s+[\d,]+/);
+    expect(human.stdout).toMatch(/MLP width/);
+  });
+
+  it('compile refuses an unsupported program with the checker message and writes nothing', () => {
+    const p = file('numkey2.rasp', 'k = numerical(indices);\ny = aggregate(select(k, indices, <), tokens);\n');
+    const out = join(dir, 'never');
+    const r = raspc('compile', p, '--vocab', 'a,b', '--max-len', '4', '-o', out);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/select keys must be categorical/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('eval: an out-of-vocabulary token, a too-long input, a missing model and a corrupt weights file are one-line errors', () => {
+    const out = join(dir, 'hist-model');
+    expect(raspc('compile', 'examples/hist.rasp', '--vocab', 'a,b,c,d', '--max-len', '5', '-o', out).code).toBe(0);
+    expectOneLineError(raspc('eval', out, '--input', 'a q'), /input position 1: token "q" is not in the model's vocabulary/);
+    expectOneLineError(raspc('eval', out, '--input', 'a a a a a a'), /compiled for at most 5/);
+    expectOneLineError(raspc('eval', join(dir, 'nothing-here'), '--input', 'a'), /config\.json: no such file/);
+    const weights = join(out, 'model.safetensors');
+    writeFileSync(weights, readFileSync(weights).subarray(0, 100));
+    const r = raspc('eval', out, '--input', 'a');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/model\.safetensors/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
