@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import * as D from '../src/ast/dsl.js';
 import * as E from '../src/ast/expr.js';
 import type { SOp } from '../src/ast/program.js';
+import type { Value } from '../src/ast/value.js';
 import { makeSort, makeSortStable } from '../src/lib/index.js';
 import { typecheck } from '../src/typecheck/typecheck.js';
 import { allInputs, bounds, compiled, disagreement } from './support/check.js';
 
-const checked = (p: SOp, normalise: boolean, vocab = [1, 2, 3], maxLen = 4) => {
+const checked = (p: SOp, normalise: boolean, vocab: readonly Value[] = [1, 2, 3], maxLen = 4) => {
   const r = typecheck(p, bounds(vocab, maxLen), { normaliseSelectors: normalise });
   if (Either.isLeft(r)) throw new Error(r.left.map((d) => d.message).join('; '));
   return r.right;
