@@ -56,6 +56,17 @@ export interface OutputDecoding {
   readonly tolerance: number;
 }
 
+/** Where one stage of a node sits: a head of a layer, or a range of a layer's MLP units. */
+export interface StagePlacement {
+  readonly sublayer: 'attn' | 'mlp';
+  readonly layer: number;
+  /** The construction of this stage, e.g. `categorical-attention`, `table-mlp`, `bos-cleanup`. */
+  readonly role: string;
+  readonly head?: number;
+  /** [first, end) hidden units of the layer's MLP. */
+  readonly units?: readonly [number, number];
+}
+
 export interface NodeReport {
   readonly label: string;
   readonly kind: string;
@@ -65,7 +76,9 @@ export interface NodeReport {
   /** Layer and sublayer of its first stage (`attn` or `mlp`); embeddings have layer -1. */
   readonly layer: number;
   readonly sublayer: 'embed' | 'attn' | 'mlp';
-  readonly head?: number;
+  /** Labels of the s-ops it reads. */
+  readonly reads: readonly string[];
+  readonly stages: readonly StagePlacement[];
   readonly values: number;
   readonly margins: Readonly<Record<string, number>>;
 }
@@ -73,7 +86,8 @@ export interface NodeReport {
 export interface Manifest {
   readonly format: typeof MODEL_FORMAT;
   readonly version: typeof MODEL_FORMAT_VERSION;
-  readonly program: { readonly hash: string; readonly output: string };
+  /** `hash`: SHA-256 of the source program's JSON; `compiled`: the program as lowered (after rewrites). */
+  readonly program: { readonly hash: string; readonly output: string; readonly compiled?: unknown };
   readonly bounds: { readonly vocab: readonly Value[]; readonly maxLen: number; readonly causal: boolean };
   readonly tokens: readonly { readonly id: number; readonly token: Value | '<bos>' | '<pad>' }[];
   readonly residual: readonly ResidualDirection[];

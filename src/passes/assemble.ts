@@ -24,6 +24,7 @@ import {
   type Manifest,
   type ModelConfig,
   type NodeReport,
+  type StagePlacement,
   type Tensor32,
 } from '../model/model.js';
 import type { Allocation } from './allocate.js';
@@ -71,7 +72,15 @@ export interface AssemblyInput {
   readonly allocation: Allocation;
   readonly declaredEncoding: (id: number) => Encoding;
   readonly notes: readonly string[];
+  /** Hash of the source program (before the compiler's rewrites). */
+  readonly sourceHash?: string;
 }
+
+/** The program as compiled (after rewrites), when it can be serialized. */
+const compiledProgramJson = (program: SOp): { compiled?: unknown } => {
+  const json = encodeProgram(program);
+  return Either.isRight(json) ? { compiled: json.right } : {};
+};
 
 export const assemble = (input: AssemblyInput): Either.Either<readonly Diagnostic[], CompiledModel> => {
   const { lowered, allocation } = input;
@@ -97,14 +106,28 @@ export const assemble = (input: AssemblyInput): Either.Either<readonly Diagnosti
   const layers = allocation.report.layers;
   const headsAt: { node: LoweredNode; head: HeadBlock }[][] = Array.from({ length: layers }, () => []);
   const unitsAt: Unit[][] = Array.from({ length: layers }, () => []);
+  const placements = new Map<number, StagePlacement[]>();
   for (const n of lowered.nodes) {
     const first = allocation.firstStage.get(n.id) as number;
+    const mine: StagePlacement[] = [];
     n.stages.forEach((st, k) => {
       const sub = first + k;
       const layer = Math.floor(sub / 2);
-      if (st.sublayer === 'attn') for (const h of st.heads) (headsAt[layer] as { node: LoweredNode; head: HeadBlock }[]).push({ node: n, head: h });
-      else for (const m of st.mlps) (unitsAt[layer] as Unit[]).push(...m.units);
+      if (st.sublayer === 'attn') {
+        for (const h of st.heads) {
+          const list = headsAt[layer] as { node: LoweredNode; head: HeadBlock }[];
+          mine.push({ sublayer: 'attn', layer, role: h.role, head: list.length });
+          list.push({ node: n, head: h });
+        }
+      } else {
+        for (const m of st.mlps) {
+          const list = unitsAt[layer] as Unit[];
+          mine.push({ sublayer: 'mlp', layer, role: m.role, units: [list.length, list.length + m.units.length] });
+          list.push(...m.units);
+        }
+      }
     });
+    placements.set(n.id, mine);
   }
   const qkFactors = headsAt.map((hs) => hs.map(({ head }) => factor(head.qk, index)));
   const ovFactors = headsAt.map((hs) => hs.map(({ head }) => factor(head.ov, index)));
@@ -185,8 +208,6 @@ export const assemble = (input: AssemblyInput): Either.Either<readonly Diagnosti
   });
 
   // --- manifest
-  const headIndex = new Map<number, number>();
-  headsAt.forEach((hs) => hs.forEach(({ node }, h) => headIndex.set(node.id, h)));
   const nodes: NodeReport[] = lowered.nodes.map((n) => {
     const first = allocation.firstStage.get(n.id) as number;
     const plan = t.plan.nodes.get(n.id);
@@ -202,7 +223,8 @@ export const assemble = (input: AssemblyInput): Either.Either<readonly Diagnosti
       representation: plan?.representation,
       layer: first < 0 ? -1 : Math.floor(first / 2),
       sublayer: first < 0 ? 'embed' : first % 2 === 0 ? 'attn' : 'mlp',
-      ...(headIndex.has(n.id) ? { head: headIndex.get(n.id) } : {}),
+      reads: n.reads.map((r) => t.graph.nodes[r]?.label ?? ''),
+      stages: placements.get(n.id) ?? [],
       values: t.inference.valueSets.get(n.id)?.size ?? 0,
       margins,
     };
@@ -213,7 +235,11 @@ export const assemble = (input: AssemblyInput): Either.Either<readonly Diagnosti
   const manifest: Manifest = {
     format: MODEL_FORMAT,
     version: MODEL_FORMAT_VERSION,
-    program: { hash: programHash(t.program), output: t.graph.nodes[t.graph.output]?.label ?? '' },
+    program: {
+      hash: input.sourceHash ?? programHash(t.program),
+      output: t.graph.nodes[t.graph.output]?.label ?? '',
+      ...compiledProgramJson(t.program),
+    },
     bounds: { vocab: bounds.vocab, maxLen: bounds.maxLen, causal: bounds.causal },
     tokens: [
       { id: BOS_ID, token: '<bos>' },

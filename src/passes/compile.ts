@@ -15,7 +15,7 @@ import type { Bounds } from '../typecheck/bounds.js';
 import { planProgram } from '../typecheck/plan.js';
 import { typecheck, type TypedProgram } from '../typecheck/typecheck.js';
 import { allocate, type Allocation } from './allocate.js';
-import { assemble } from './assemble.js';
+import { assemble, programHash } from './assemble.js';
 import { fuseMaps } from './fuseMaps.js';
 import { lower, type LoweredProgram } from './lower.js';
 
@@ -35,7 +35,7 @@ const declaredOf = (typed: TypedProgram) => (id: number): Encoding =>
   (typed.graph.nodes[id]?.node as { encoding: Encoding }).encoding;
 
 /** lower → allocate → assemble for a checked program. */
-const build = (typed: TypedProgram, notes: readonly string[]): Either.Either<readonly Diagnostic[], Compilation> =>
+const build = (typed: TypedProgram, notes: readonly string[], sourceHash: string): Either.Either<readonly Diagnostic[], Compilation> =>
   pipe(
     lower(typed),
     Either.chain((lowered) =>
@@ -43,7 +43,7 @@ const build = (typed: TypedProgram, notes: readonly string[]): Either.Either<rea
         allocate(lowered),
         Either.chain((allocation) =>
           pipe(
-            assemble({ lowered, allocation, declaredEncoding: declaredOf(typed), notes }),
+            assemble({ lowered, allocation, declaredEncoding: declaredOf(typed), notes, sourceHash }),
             Either.map((model) => ({ model, typed, lowered, allocation })),
           ),
         ),
@@ -59,7 +59,7 @@ const better = (a: CompiledModel, b: CompiledModel): boolean =>
  * one-hot: kept when the planner accepts it and the compiled model is smaller (layers first,
  * then parameters). `length - indices - 1` then costs two hidden units, not a |L|·|I| table.
  */
-const chooseRepresentations = (typed: TypedProgram, baseline: Compilation, notes: readonly string[]): Compilation => {
+const chooseRepresentations = (typed: TypedProgram, baseline: Compilation, notes: readonly string[], sourceHash: string): Compilation => {
   const graph = typed.graph;
   const rep = new Map<number, Encoding>();
   const representation = (id: number): Encoding => rep.get(id) ?? declaredOf(typed)(id);
@@ -74,7 +74,7 @@ const chooseRepresentations = (typed: TypedProgram, baseline: Compilation, notes
   for (const g of candidates) {
     rep.set(g.id, 'numerical');
     const plan = planProgram(graph, typed.inference, representation);
-    const trial = Either.isRight(plan) ? build({ ...typed, plan: plan.right }, notes) : undefined;
+    const trial = Either.isRight(plan) ? build({ ...typed, plan: plan.right }, notes, sourceHash) : undefined;
     if (trial !== undefined && Either.isRight(trial) && better(trial.right.model, best.model)) {
       best = trial.right;
       chosen.push(g.label);
@@ -83,12 +83,17 @@ const chooseRepresentations = (typed: TypedProgram, baseline: Compilation, notes
   if (chosen.length === 0) return best;
   const note = `carried numerically (one dimension, linear route) instead of one-hot: ${chosen.join(', ')}`;
   return Either.getOrElse((): Compilation => best)(
-    build({ ...typed, plan: best.typed.plan }, [...notes, note]),
+    build({ ...typed, plan: best.typed.plan }, [...notes, note], sourceHash),
   );
 };
 
 /** Fusion, then the representation search, for one checked variant of the program. */
-const optimise = (typed: TypedProgram, bounds: Bounds, notes: readonly string[]): Either.Either<readonly Diagnostic[], Compilation> => {
+const optimise = (
+  typed: TypedProgram,
+  bounds: Bounds,
+  notes: readonly string[],
+  sourceHash: string,
+): Either.Either<readonly Diagnostic[], Compilation> => {
   let current = typed;
   const allNotes = [...notes];
   const fusion = fuseMaps(current.program, current.graph, current.inference.valueSets);
@@ -99,7 +104,9 @@ const optimise = (typed: TypedProgram, bounds: Bounds, notes: readonly string[])
       allNotes.push(`fused consecutive MLP steps: ${fusion.fused.join('; ')}`);
     }
   }
-  return Either.map((baseline: Compilation) => chooseRepresentations(current, baseline, allNotes))(build(current, allNotes));
+  return Either.map((baseline: Compilation) => chooseRepresentations(current, baseline, allNotes, sourceHash))(
+    build(current, allNotes, sourceHash),
+  );
 };
 
 export const compile = (
@@ -107,7 +114,8 @@ export const compile = (
   bounds: Bounds,
   options: CompileOptions = {},
 ): Either.Either<readonly Diagnostic[], Compilation> => {
-  if (options.optimise === false) return Either.chain((t: TypedProgram) => build(t, []))(typecheck(program, bounds));
+  const sourceHash = programHash(program);
+  if (options.optimise === false) return Either.chain((t: TypedProgram) => build(t, [], sourceHash))(typecheck(program, bounds));
   // two variants: the selectors as written, and rewritten into cheaper equivalents; keep the
   // smaller (a tie keeps the program as written)
   const variants = [
@@ -117,9 +125,9 @@ export const compile = (
   let best: Compilation | undefined;
   for (const v of variants) {
     if (Either.isLeft(v.typed)) continue;
-    const c = optimise(v.typed.right, bounds, v.notes);
+    const c = optimise(v.typed.right, bounds, v.notes, sourceHash);
     if (Either.isRight(c) && (best === undefined || better(c.right.model, best.model))) best = c.right;
   }
   if (best !== undefined) return Either.right(best);
-  return Either.chain((t: TypedProgram) => build(t, []))(typecheck(program, bounds));
+  return Either.chain((t: TypedProgram) => build(t, [], sourceHash))(typecheck(program, bounds));
 };
