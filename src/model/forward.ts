@@ -1,31 +1,73 @@
 /**
  * The forward pass of a compiled model (the conventions of model.ts), in float64 over the stored
- * float32 weights. Weight matrices are mostly zero, so each is prepared as the list of its
- * non-zero rows; the kernels are plain loops over Float64Arrays.
+ * float32 weights. Compiled weight matrices are almost entirely zero (one-hot tables), so each is
+ * prepared as compressed sparse rows, heads whose output matrix is zero are dropped, and only the
+ * head dimensions that both the query and the key (or the value and the output) use are visited.
+ * Skipping a zero term never changes a sum, so the result is the dense computation's, bit for bit.
+ *
+ * Leading layers with no live attention head act on each position alone; their output is
+ * precomputed for every (token, position) pair. Work buffers are allocated once per model.
  */
 import { BOS_ID, PAD_ID, type CompiledModel, type Tensor32 } from './model.js';
 
+/** A matrix as compressed sparse rows: the non-zero entries of each row that has one. */
 interface SparseRows {
-  /** Rows with a non-zero entry. */
+  /** Rows with a non-zero entry, ascending. */
   readonly rows: Int32Array;
-  /** Row-major dense copy (rows × cols). */
-  readonly dense: Float64Array;
+  /** Entries of rows[i] are start[i] .. start[i + 1] - 1 (column ascending). */
+  readonly start: Int32Array;
+  readonly col: Int32Array;
+  readonly val: Float64Array;
+  /** Columns. */
   readonly cols: number;
+  /** 1 for each column with a non-zero entry. */
+  readonly liveCols: Uint8Array;
+  /** The columns a product computes (the others are never read). */
+  readonly outCols: Int32Array;
 }
 
-const sparseRows = (data: Float32Array, offset: number, rows: number, cols: number): SparseRows => {
-  const dense = new Float64Array(rows * cols);
+const indicesWhere = (n: number, keep: (i: number) => boolean): Int32Array => {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (keep(i)) out.push(i);
+  return Int32Array.from(out);
+};
+
+const all = (): boolean => true;
+
+/**
+ * The non-zero entries of a rows × cols matrix stored at data[offset..], keeping only the rows and
+ * columns the caller reads (the others would only add to outputs nobody reads).
+ */
+const sparseRows = (
+  data: Float32Array,
+  offset: number,
+  rows: number,
+  cols: number,
+  keepRow: (r: number) => boolean = all,
+  keepCol: (c: number) => boolean = all,
+): SparseRows => {
   const live: number[] = [];
+  const start: number[] = [0];
+  const col: number[] = [];
+  const val: number[] = [];
+  const liveCols = new Uint8Array(cols);
+  const outCols = indicesWhere(cols, keepCol);
   for (let r = 0; r < rows; r++) {
-    let any = false;
+    if (!keepRow(r)) continue;
+    const before = col.length;
     for (let c = 0; c < cols; c++) {
       const w = data[offset + r * cols + c] as number;
-      dense[r * cols + c] = w;
-      if (w !== 0) any = true;
+      if (w === 0 || !keepCol(c)) continue;
+      col.push(c);
+      val.push(w);
+      liveCols[c] = 1;
     }
-    if (any) live.push(r);
+    if (col.length > before) {
+      live.push(r);
+      start.push(col.length);
+    }
   }
-  return { rows: Int32Array.from(live), dense, cols };
+  return { rows: Int32Array.from(live), start: Int32Array.from(start), col: Int32Array.from(col), val: Float64Array.from(val), cols, liveCols, outCols };
 };
 
 interface PreparedHead {
@@ -37,16 +79,63 @@ interface PreparedHead {
   readonly bq: Float64Array;
   readonly bk: Float64Array;
   readonly bv: Float64Array;
+  readonly dh: number;
+  /** Head dims where both the query and the key can be non-zero (the only ones in a score). */
+  readonly qkDims: Int32Array;
+  /** Head dims where the value can be non-zero and W_O has a non-zero row, ascending. */
+  readonly zDims: Int32Array;
+  /** For each of zDims, its index in o.rows. */
+  readonly zRows: Int32Array;
 }
 
 interface PreparedLayer {
+  /** Heads with a non-zero W_O (the others add nothing). */
   readonly heads: readonly PreparedHead[];
   readonly bo: Float64Array;
+  /** Residual columns the attention sublayer can change (some W_O entry or b_O non-zero). */
+  readonly attnCols: Int32Array;
   readonly win: SparseRows;
   readonly bin: Float64Array;
   readonly wout: SparseRows;
   readonly bout: Float64Array;
+  /** Hidden units that can be non-zero and that W_out reads. */
+  readonly units: Int32Array;
+  /** Residual columns the MLP can change (some W_out entry or b_out non-zero). */
+  readonly mlpCols: Int32Array;
 }
+
+/**
+ * A head of the first attention layer, whose input is a function of (token, position) alone:
+ * its scores for every (query row, key row) pair of the table and its values per row.
+ */
+interface HeadCache {
+  /** rows × rows: the score of query row a against key row b. */
+  readonly scores: Float64Array;
+  /** rows × d_head. */
+  readonly v: Float64Array;
+}
+
+/** What addAttention reads from the caches: the table row of each position. */
+interface CacheUse {
+  readonly heads: readonly HeadCache[];
+  readonly rowOf: Int32Array;
+  readonly rows: number;
+}
+
+/**
+ * Built after the model's first runs: the residual after the leading layers without a live head
+ * for every (token, position) row, and the first attention layer's heads over those rows.
+ */
+interface Caches {
+  readonly pointwiseLayers: number;
+  /** rows × d_model, row = token id × n_ctx + position. */
+  readonly table: Float64Array;
+  /** Layer `pointwiseLayers`'s heads, when rows² is small enough. */
+  readonly first: CacheUse | undefined;
+}
+
+/** Runs before the caches are built (one-off runs do not pay for them). */
+const RUNS_BEFORE_CACHING = 64;
 
 /** Snapshot of the residual stream after each sublayer (for pictures and debugging). */
 export interface Trace {
@@ -61,6 +150,34 @@ const f64 = (t: Tensor32 | undefined, offset = 0, length?: number): Float64Array
   return Float64Array.from(t.data.subarray(offset, length === undefined ? undefined : offset + length));
 };
 
+/** Largest (token, position) table of precomputed residuals, in doubles. */
+const MAX_TABLE = 1 << 22;
+
+/**
+ * Y (T × m) = X (T × d) · W + b in W's output columns, visiting only W's non-zero entries and X's
+ * non-zero inputs.
+ */
+const project = (x: Float64Array, T: number, d: number, w: SparseRows, b: Float64Array, y: Float64Array): void => {
+  const m = w.cols;
+  const { rows, start, col, val, outCols } = w;
+  const nRows = rows.length;
+  const nOut = outCols.length;
+  for (let t = 0; t < T; t++) {
+    const yo = t * m;
+    for (let c = 0; c < nOut; c++) {
+      const j = outCols[c] as number;
+      y[yo + j] = b[j] as number;
+    }
+    const xo = t * d;
+    for (let i = 0; i < nRows; i++) {
+      const xv = x[xo + (rows[i] as number)] as number;
+      if (xv === 0) continue;
+      const end = start[i + 1] as number;
+      for (let e = start[i] as number; e < end; e++) y[yo + (col[e] as number)] += xv * (val[e] as number);
+    }
+  }
+};
+
 export class PreparedModel {
   readonly d: number;
   private readonly layers: PreparedLayer[];
@@ -68,6 +185,25 @@ export class PreparedModel {
   private readonly pos: Float64Array;
   private readonly unembed: SparseRows;
   private readonly bu: Float64Array;
+  private readonly causal: boolean;
+  private readonly nCtx: number;
+  /** Leading layers without a live head, and the residual after them per (token, position). */
+  private caches: Caches | undefined;
+  private runs = 0;
+  private readonly rowOf: Int32Array;
+  // work buffers, n_ctx rows each
+  private readonly x: Float64Array;
+  private readonly delta: Float64Array;
+  private readonly q: Float64Array;
+  private readonly k: Float64Array;
+  private readonly v: Float64Array;
+  private readonly z: Float64Array;
+  private readonly scores: Float64Array;
+  private readonly h: Float64Array;
+  private readonly out: Float64Array;
+  private readonly pad: Uint8Array;
+  private readonly qDims: Int32Array;
+  private readonly qVals: Float64Array;
 
   constructor(readonly model: CompiledModel) {
     const c = model.config;
@@ -76,52 +212,331 @@ export class PreparedModel {
       if (x === undefined) throw new Error(`bug: tensor ${name} missing from a compiled model`);
       return x;
     };
-    this.d = c.d_model;
+    const d = c.d_model;
+    this.d = d;
+    this.causal = c.causal;
+    this.nCtx = c.n_ctx;
     this.embed = f64(t('embed.W_E'));
     this.pos = f64(t('pos_embed.W_pos'));
-    this.unembed = sparseRows(t('unembed.W_U').data, 0, c.d_model, c.d_vocab_out);
+    this.unembed = sparseRows(t('unembed.W_U').data, 0, d, c.d_vocab_out);
     this.bu = f64(t('unembed.b_U'));
-    this.layers = Array.from({ length: c.n_layers }, (_, l) => {
+    this.layers = Array.from({ length: c.n_layers }, (_, l): PreparedLayer => {
       const p = `blocks.${l}`;
       const heads = Array.from({ length: c.n_heads }, (_, h): PreparedHead => {
-        const inSize = c.d_model * c.d_head;
+        const inSize = d * c.d_head;
+        const wq = sparseRows(t(`${p}.attn.W_Q`).data, h * inSize, d, c.d_head);
+        const wk = sparseRows(t(`${p}.attn.W_K`).data, h * inSize, d, c.d_head);
+        const wv = sparseRows(t(`${p}.attn.W_V`).data, h * inSize, d, c.d_head);
+        const o = sparseRows(t(`${p}.attn.W_O`).data, h * c.d_head * d, c.d_head, d);
+        const bq = f64(t(`${p}.attn.b_Q`), h * c.d_head, c.d_head);
+        const bk = f64(t(`${p}.attn.b_K`), h * c.d_head, c.d_head);
+        const bv = f64(t(`${p}.attn.b_V`), h * c.d_head, c.d_head);
+        const oRows = Array.from(o.rows);
+        const qkDims = indicesWhere(c.d_head, (j) => (wq.liveCols[j] === 1 || bq[j] !== 0) && (wk.liveCols[j] === 1 || bk[j] !== 0));
+        const zDims = indicesWhere(c.d_head, (j) => (wv.liveCols[j] === 1 || bv[j] !== 0) && oRows.includes(j));
+        const inQk = (j: number): boolean => qkDims.includes(j);
+        const inZ = (j: number): boolean => zDims.includes(j);
         return {
-          q: sparseRows(t(`${p}.attn.W_Q`).data, h * inSize, c.d_model, c.d_head),
-          k: sparseRows(t(`${p}.attn.W_K`).data, h * inSize, c.d_model, c.d_head),
-          v: sparseRows(t(`${p}.attn.W_V`).data, h * inSize, c.d_model, c.d_head),
-          o: sparseRows(t(`${p}.attn.W_O`).data, h * c.d_head * c.d_model, c.d_head, c.d_model),
-          bq: f64(t(`${p}.attn.b_Q`), h * c.d_head, c.d_head),
-          bk: f64(t(`${p}.attn.b_K`), h * c.d_head, c.d_head),
-          bv: f64(t(`${p}.attn.b_V`), h * c.d_head, c.d_head),
+          q: sparseRows(t(`${p}.attn.W_Q`).data, h * inSize, d, c.d_head, all, inQk),
+          k: sparseRows(t(`${p}.attn.W_K`).data, h * inSize, d, c.d_head, all, inQk),
+          v: sparseRows(t(`${p}.attn.W_V`).data, h * inSize, d, c.d_head, all, inZ),
+          o,
+          bq,
+          bk,
+          bv,
+          dh: c.d_head,
+          qkDims,
+          zDims,
+          zRows: Int32Array.from(zDims, (j) => oRows.indexOf(j)),
         };
-      });
+      }).filter((h) => h.o.rows.length > 0);
+      const bo = f64(t(`${p}.attn.b_O`));
+      const win = sparseRows(t(`${p}.mlp.W_in`).data, 0, d, c.d_mlp);
+      const bin = f64(t(`${p}.mlp.b_in`));
+      const wout = sparseRows(t(`${p}.mlp.W_out`).data, 0, c.d_mlp, d);
+      const bout = f64(t(`${p}.mlp.b_out`));
+      const outRows = Array.from(wout.rows);
+      const units = indicesWhere(c.d_mlp, (u) => (win.liveCols[u] === 1 || bin[u] !== 0) && outRows.includes(u));
+      const isUnit = (u: number): boolean => units.includes(u);
+      const mlpCols = indicesWhere(d, (j) => bout[j] !== 0 || wout.liveCols[j] === 1);
       return {
         heads,
-        bo: f64(t(`${p}.attn.b_O`)),
-        win: sparseRows(t(`${p}.mlp.W_in`).data, 0, c.d_model, c.d_mlp),
-        bin: f64(t(`${p}.mlp.b_in`)),
-        wout: sparseRows(t(`${p}.mlp.W_out`).data, 0, c.d_mlp, c.d_model),
-        bout: f64(t(`${p}.mlp.b_out`)),
+        bo,
+        attnCols: indicesWhere(d, (j) => bo[j] !== 0 || heads.some((h) => h.o.liveCols[j] === 1)),
+        win: sparseRows(t(`${p}.mlp.W_in`).data, 0, d, c.d_mlp, all, isUnit),
+        bin,
+        wout: sparseRows(t(`${p}.mlp.W_out`).data, 0, c.d_mlp, d, isUnit, (j) => mlpCols.includes(j)),
+        bout,
+        units,
+        mlpCols,
       };
     });
+    const n = c.n_ctx;
+    this.x = new Float64Array(n * d);
+    this.delta = new Float64Array(n * d);
+    this.q = new Float64Array(n * c.d_head);
+    this.k = new Float64Array(n * c.d_head);
+    this.v = new Float64Array(n * c.d_head);
+    this.z = new Float64Array(c.d_head);
+    this.scores = new Float64Array(n);
+    this.h = new Float64Array(n * c.d_mlp);
+    this.out = new Float64Array(n * d);
+    this.pad = new Uint8Array(n);
+    this.qDims = new Int32Array(c.d_head);
+    this.qVals = new Float64Array(c.d_head);
+    this.rowOf = new Int32Array(n);
   }
 
-  /** Y (T × m) = X (T × d) · W + b, visiting only W's non-zero rows. */
-  private static project(x: Float64Array, T: number, d: number, w: SparseRows, b: Float64Array): Float64Array {
-    const m = w.cols;
-    const y = new Float64Array(T * m);
-    for (let t = 0; t < T; t++) {
-      const yo = t * m;
-      for (let j = 0; j < m; j++) y[yo + j] = b[j] as number;
-      for (let i = 0; i < w.rows.length; i++) {
-        const r = w.rows[i] as number;
-        const xv = x[t * d + r] as number;
-        if (xv === 0) continue;
-        const wo = r * m;
-        for (let j = 0; j < m; j++) y[yo + j] += xv * (w.dense[wo + j] as number);
+  /** The caches, or undefined when the table would be too large. */
+  private buildCaches(): Caches | undefined {
+    const c = this.model.config;
+    const d = this.d;
+    const n = this.nCtx;
+    let pointwise = 0;
+    while (pointwise < this.layers.length && (this.layers[pointwise] as PreparedLayer).heads.length === 0) pointwise++;
+    const rows = c.d_vocab * n;
+    if (rows * Math.max(d, c.d_head, c.d_mlp) > MAX_TABLE) return undefined;
+    const x = new Float64Array(rows * d);
+    for (let tok = 0; tok < c.d_vocab; tok++) {
+      for (let p = 0; p < n; p++) this.embedRow(x, (tok * n + p) * d, tok, p);
+    }
+    const h = new Float64Array(rows * c.d_mlp);
+    const out = new Float64Array(rows * d);
+    for (let l = 0; l < pointwise; l++) {
+      const layer = this.layers[l] as PreparedLayer;
+      this.addAttention(layer, x, rows, new Float64Array(rows * d), true);
+      this.mlp(layer, x, rows, h, out);
+    }
+    const first = this.layers[pointwise];
+    const cached = first !== undefined && rows * rows * first.heads.length <= MAX_TABLE;
+    return {
+      pointwiseLayers: pointwise,
+      table: x,
+      first: cached ? { heads: first.heads.map((head) => this.headCache(head, x, rows)), rowOf: this.rowOf, rows } : undefined,
+    };
+  }
+
+  /** Scores and values of a head over every pair of rows of x (the same sums as addAttention's). */
+  private headCache(head: PreparedHead, x: Float64Array, rows: number): HeadCache {
+    const dh = head.dh;
+    const q = new Float64Array(rows * dh);
+    const k = new Float64Array(rows * dh);
+    const v = new Float64Array(rows * dh);
+    project(x, rows, this.d, head.q, head.bq, q);
+    project(x, rows, this.d, head.k, head.bk, k);
+    project(x, rows, this.d, head.v, head.bv, v);
+    const scores = new Float64Array(rows * rows);
+    const qk = head.qkDims;
+    for (let a = 0; a < rows; a++) {
+      const dims: number[] = [];
+      for (const j of qk) if (q[a * dh + j] !== 0) dims.push(j);
+      for (let b = 0; b < rows; b++) {
+        let s = 0;
+        for (const j of dims) s += (q[a * dh + j] as number) * (k[b * dh + j] as number);
+        scores[a * rows + b] = s;
       }
     }
-    return y;
+    return { scores, v };
+  }
+
+  private embedRow(x: Float64Array, at: number, token: number, position: number): void {
+    const d = this.d;
+    const e = token * d;
+    const p = position * d;
+    for (let j = 0; j < d; j++) x[at + j] = (this.embed[e + j] as number) + (this.pos[p + j] as number);
+  }
+
+  /**
+   * x += Σ_h head_h(x) + b_O, restricted to the columns that can change. `biasOnly`: the layer
+   * has no live head (x += 0 + b_O), whatever the number of rows.
+   */
+  private addAttention(
+    layer: PreparedLayer,
+    x: Float64Array,
+    T: number,
+    delta: Float64Array,
+    biasOnly: boolean,
+    tokens?: Int32Array,
+    patterns?: Float64Array[],
+    cache?: CacheUse,
+  ): void {
+    const d = this.d;
+    const cols = layer.attnCols;
+    const nCols = cols.length;
+    if (nCols === 0) return;
+    for (let t = 0; t < T; t++) for (let c = 0; c < nCols; c++) delta[t * d + (cols[c] as number)] = 0;
+    if (!biasOnly && tokens !== undefined) {
+      const { q, k, v, z, scores, pad, qDims, qVals } = this;
+      for (let t = 0; t < T; t++) pad[t] = tokens[t] === PAD_ID ? 1 : 0;
+      for (let hi = 0; hi < layer.heads.length; hi++) {
+        const head = layer.heads[hi] as PreparedHead;
+        const dh = head.dh;
+        const hc = cache?.heads[hi];
+        if (hc === undefined) {
+          project(x, T, d, head.q, head.bq, q);
+          project(x, T, d, head.k, head.bk, k);
+          project(x, T, d, head.v, head.bv, v);
+        }
+        const rowOf = this.rowOf;
+        const rows = cache?.rows ?? 0;
+        const vs = hc === undefined ? v : hc.v;
+        const qk = head.qkDims;
+        const nqk = qk.length;
+        const zd = head.zDims;
+        const nz = zd.length;
+        const { start, col, val } = head.o;
+        const zRows = head.zRows;
+        const pattern = patterns ? new Float64Array(T * T) : undefined;
+        for (let qi = 0; qi < T; qi++) {
+          let max = Number.NEGATIVE_INFINITY;
+          const kEnd = this.causal ? qi + 1 : T;
+          if (hc !== undefined) {
+            const cached = hc.scores;
+            const rq = (rowOf[qi] as number) * rows;
+            for (let ki = 0; ki < kEnd; ki++) {
+              if (pad[ki] === 1) {
+                scores[ki] = Number.NEGATIVE_INFINITY;
+                continue;
+              }
+              const s = cached[rq + (rowOf[ki] as number)] as number;
+              scores[ki] = s;
+              if (s > max) max = s;
+            }
+          } else {
+            const qo = qi * dh;
+            // the query's non-zero dims (a zero term leaves a score unchanged)
+            let nq = 0;
+            for (let a = 0; a < nqk; a++) {
+              const j = qk[a] as number;
+              const qv = q[qo + j] as number;
+              if (qv === 0) continue;
+              qDims[nq] = j;
+              qVals[nq++] = qv;
+            }
+            for (let ki = 0; ki < kEnd; ki++) {
+              if (pad[ki] === 1) {
+                scores[ki] = Number.NEGATIVE_INFINITY;
+                continue;
+              }
+              const ko = ki * dh;
+              let s = 0;
+              for (let a = 0; a < nq; a++) s += (qVals[a] as number) * (k[ko + (qDims[a] as number)] as number);
+              scores[ki] = s;
+              if (s > max) max = s;
+            }
+          }
+          let sum = 0;
+          for (let ki = 0; ki < kEnd; ki++) {
+            const sc = scores[ki] as number;
+            // exp(0) is 1 and exp below -745.2 is 0 exactly: skip the call
+            const diff = sc - max;
+            const e = sc === Number.NEGATIVE_INFINITY || diff < -746 ? 0 : diff === 0 ? 1 : Math.exp(diff);
+            scores[ki] = e;
+            sum += e;
+          }
+          for (let a = 0; a < nz; a++) z[zd[a] as number] = 0;
+          for (let ki = 0; ki < kEnd; ki++) {
+            const w = (scores[ki] as number) / sum;
+            if (pattern) pattern[qi * T + ki] = w;
+            if (w === 0) continue;
+            const vo = (hc === undefined ? ki : (rowOf[ki] as number)) * dh;
+            for (let a = 0; a < nz; a++) {
+              const j = zd[a] as number;
+              z[j] += w * (vs[vo + j] as number);
+            }
+          }
+          // W_O rows in ascending order, as the dense product visits them
+          const dOff = qi * d;
+          for (let a = 0; a < nz; a++) {
+            const zr = z[zd[a] as number] as number;
+            if (zr === 0) continue;
+            const ri = zRows[a] as number;
+            const end = start[ri + 1] as number;
+            for (let e = start[ri] as number; e < end; e++) delta[dOff + (col[e] as number)] += zr * (val[e] as number);
+          }
+        }
+        if (patterns && pattern) patterns.push(pattern);
+      }
+    }
+    const bo = layer.bo;
+    for (let t = 0; t < T; t++) {
+      const o = t * d;
+      for (let c = 0; c < nCols; c++) {
+        const j = cols[c] as number;
+        x[o + j] += (delta[o + j] as number) + (bo[j] as number);
+      }
+    }
+  }
+
+  /** x += relu(x W_in + b_in) W_out + b_out. */
+  private mlp(layer: PreparedLayer, x: Float64Array, T: number, h: Float64Array, out: Float64Array): void {
+    const cols = layer.mlpCols;
+    const nCols = cols.length;
+    if (nCols === 0) return;
+    const d = this.d;
+    const m = layer.win.cols;
+    project(x, T, d, layer.win, layer.bin, h);
+    const units = layer.units;
+    const nUnits = units.length;
+    for (let t = 0; t < T; t++) {
+      const o = t * m;
+      for (let a = 0; a < nUnits; a++) {
+        const i = o + (units[a] as number);
+        if ((h[i] as number) < 0) h[i] = 0;
+      }
+    }
+    project(h, T, m, layer.wout, layer.bout, out);
+    for (let t = 0; t < T; t++) {
+      const o = t * d;
+      for (let c = 0; c < nCols; c++) {
+        const j = cols[c] as number;
+        x[o + j] += out[o + j] as number;
+      }
+    }
+  }
+
+  /**
+   * Runs one sequence of token ids (BOS first; PAD ids allowed at the end) and returns the final
+   * residual stream, T × d_model, in a buffer of the model's that the next call overwrites (read
+   * the first T × d_model entries). For tight loops; {@link run} returns a copy.
+   */
+  runShared(tokens: Int32Array, trace?: Trace): Float64Array {
+    const T = tokens.length;
+    if (T > this.nCtx) throw new Error(`bug: ${T} positions for a model with n_ctx ${this.nCtx}`);
+    const d = this.d;
+    const x = this.x;
+    let first = 0;
+    if (this.runs < RUNS_BEFORE_CACHING && ++this.runs === RUNS_BEFORE_CACHING) this.caches = this.buildCaches();
+    const caches = trace === undefined ? this.caches : undefined;
+    if (caches !== undefined) {
+      const table = caches.table;
+      const n = this.nCtx;
+      const rowOf = this.rowOf;
+      for (let t = 0; t < T; t++) {
+        const row = (tokens[t] as number) * n + t;
+        rowOf[t] = row;
+        const from = row * d;
+        const to = t * d;
+        for (let j = 0; j < d; j++) x[to + j] = table[from + j] as number;
+      }
+      first = caches.pointwiseLayers;
+    } else {
+      for (let t = 0; t < T; t++) this.embedRow(x, t * d, tokens[t] as number, t);
+      trace?.residuals.push(x.slice(0, T * d));
+    }
+    for (let l = first; l < this.layers.length; l++) {
+      const layer = this.layers[l] as PreparedLayer;
+      const patterns: Float64Array[] | undefined = trace ? [] : undefined;
+      const cache = caches !== undefined && l === first ? caches.first : undefined;
+      this.addAttention(layer, x, T, this.delta, layer.heads.length === 0, tokens, patterns, cache);
+      if (trace && patterns) {
+        trace.attention.push(patterns);
+        trace.residuals.push(x.slice(0, T * d));
+      }
+      this.mlp(layer, x, T, this.h, this.out);
+      trace?.residuals.push(x.slice(0, T * d));
+    }
+    return x;
   }
 
   /**
@@ -129,80 +544,19 @@ export class PreparedModel {
    * residual stream, T × d_model.
    */
   run(tokens: Int32Array, trace?: Trace): Float64Array {
-    const T = tokens.length;
-    const d = this.d;
-    const causal = this.model.config.causal;
-    const x = new Float64Array(T * d);
-    for (let t = 0; t < T; t++) {
-      const e = (tokens[t] as number) * d;
-      const p = t * d;
-      for (let j = 0; j < d; j++) x[t * d + j] = (this.embed[e + j] as number) + (this.pos[p + j] as number);
-    }
-    trace?.residuals.push(x.slice());
-    const isPad = (t: number): boolean => tokens[t] === PAD_ID;
-    const scores = new Float64Array(T);
-    for (const layer of this.layers) {
-      const patterns: Float64Array[] = [];
-      const delta = new Float64Array(T * d);
-      for (const head of layer.heads) {
-        if (head.o.rows.length === 0) continue;
-        const dh = head.q.cols;
-        const q = PreparedModel.project(x, T, d, head.q, head.bq);
-        const k = PreparedModel.project(x, T, d, head.k, head.bk);
-        const v = PreparedModel.project(x, T, d, head.v, head.bv);
-        const pattern = trace ? new Float64Array(T * T) : undefined;
-        const z = new Float64Array(dh);
-        for (let qi = 0; qi < T; qi++) {
-          let max = Number.NEGATIVE_INFINITY;
-          const kEnd = causal ? qi + 1 : T;
-          for (let ki = 0; ki < kEnd; ki++) {
-            if (isPad(ki)) {
-              scores[ki] = Number.NEGATIVE_INFINITY;
-              continue;
-            }
-            let s = 0;
-            for (let j = 0; j < dh; j++) s += (q[qi * dh + j] as number) * (k[ki * dh + j] as number);
-            scores[ki] = s;
-            if (s > max) max = s;
-          }
-          let sum = 0;
-          for (let ki = 0; ki < kEnd; ki++) {
-            const e = scores[ki] === Number.NEGATIVE_INFINITY ? 0 : Math.exp((scores[ki] as number) - max);
-            scores[ki] = e;
-            sum += e;
-          }
-          z.fill(0);
-          for (let ki = 0; ki < kEnd; ki++) {
-            const a = (scores[ki] as number) / sum;
-            if (pattern) pattern[qi * T + ki] = a;
-            if (a === 0) continue;
-            for (let j = 0; j < dh; j++) z[j] += a * (v[ki * dh + j] as number);
-          }
-          for (let ri = 0; ri < head.o.rows.length; ri++) {
-            const r = head.o.rows[ri] as number;
-            const zr = z[r] as number;
-            if (zr === 0) continue;
-            const wo = r * d;
-            for (let j = 0; j < d; j++) delta[qi * d + j] += zr * (head.o.dense[wo + j] as number);
-          }
-        }
-        if (pattern) patterns.push(pattern);
-      }
-      for (let t = 0; t < T; t++) for (let j = 0; j < d; j++) x[t * d + j] += (delta[t * d + j] as number) + (layer.bo[j] as number);
-      trace?.attention.push(patterns);
-      trace?.residuals.push(x.slice());
-      const h = PreparedModel.project(x, T, d, layer.win, layer.bin);
-      for (let i = 0; i < h.length; i++) if ((h[i] as number) < 0) h[i] = 0;
-      const out = PreparedModel.project(h, T, layer.win.cols, layer.wout, layer.bout);
-      for (let i = 0; i < x.length; i++) x[i] += out[i] as number;
-      trace?.residuals.push(x.slice());
-    }
-    return x;
+    return this.runShared(tokens, trace).slice(0, tokens.length * this.d);
+  }
+
+  /** Output logits (T × d_vocab_out) of the first T positions of a final residual, into `out`. */
+  logitsInto(residual: Float64Array, T: number, out: Float64Array): Float64Array {
+    project(residual, T, this.d, this.unembed, this.bu, out);
+    return out;
   }
 
   /** Output logits (T × d_vocab_out) from a final residual. */
   logits(residual: Float64Array): Float64Array {
-    return PreparedModel.project(residual, residual.length / this.d, this.d, this.unembed, this.bu);
+    const T = residual.length / this.d;
+    return this.logitsInto(residual, T, new Float64Array(T * this.unembed.cols));
   }
 }
 

@@ -1,8 +1,8 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import { applyFn } from '../ast/apply.js';
 import { ExprFailure } from '../ast/exprEval.js';
-import { isSelector, type SOp } from '../ast/program.js';
-import { canonicalNumber, numbersClose, showValue, toNumber, type Value } from '../ast/value.js';
+import { isSelector, type Selector, type SOp } from '../ast/program.js';
+import { canonicalNumber, isNumberLike, numbersClose, showValue, toNumber, type Value } from '../ast/value.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { Evaluation } from '../interpreter/evaluate.js';
 import type { ProgramGraph } from '../passes/graph.js';
@@ -82,12 +82,14 @@ export const inferValueSets = (
   const positional = new Set(graph.nodes.filter((g) => !dependsOnTokens.get(g.id)).map((g) => g.id));
 
   const exact = bounds.maxLen <= POSITIONAL_EXACT_LIMIT ? evaluatePositional(graph, bounds, positional, warnings) : undefined;
+  const nonEmpty = bounds.maxLen <= POSITIONAL_EXACT_LIMIT ? positionalNeverEmpty(graph, bounds, positional) : new Set<number>();
 
   const setOf = (id: number): ValueSet => sets.get(id) as ValueSet;
   for (const g of graph.nodes) {
     const node = g.node;
     if (isSelector(node)) {
-      facts.set(g.id, selectorFacts(graph, g.id, sets, facts));
+      const f = selectorFacts(graph, g.id, sets, facts);
+      facts.set(g.id, nonEmpty.has(g.id) ? { ...f, neverEmpty: true } : f);
       continue;
     }
     const exactValues = exact?.get(g.id);
@@ -95,7 +97,9 @@ export const inferValueSets = (
       sets.set(g.id, exactValues);
       continue;
     }
-    const result = abstractValueSet(node, g.children, setOf, (id) => facts.get(id) as SelectorFacts, bounds);
+    const result =
+      sameSelectorLinearMean(graph, g.id, setOf, (id) => facts.get(id) as SelectorFacts, bounds) ??
+      abstractValueSet(node, g.children, setOf, (id) => facts.get(id) as SelectorFacts, bounds);
     if ('error' in result) {
       errors.push(diagnostic(result.code, result.error, { node: g.label, fix: result.fix }));
       sets.set(g.id, ValueSet.empty);
@@ -214,6 +218,41 @@ const abstractValueSet = (
   }
 };
 
+/**
+ * α·A + β·B where A and B are numerical means over the *same* selector: at every position they
+ * average over the same keys, so the result is the mean of α·a + β·b over those keys. Its value set
+ * is the means of that combined set, far smaller than all α·A + β·B pairs (pair_balance: N² values
+ * instead of N⁴).
+ */
+const sameSelectorLinearMean = (
+  graph: ProgramGraph,
+  id: number,
+  setOf: (id: number) => ValueSet,
+  factsOf: (id: number) => SelectorFacts,
+  bounds: Bounds,
+): AbstractResult | undefined => {
+  const g = graph.nodes[id] as { node: SOp; children: readonly number[] };
+  if (g.node.kind !== 'linearSequenceMap') return undefined;
+  const [a, b] = g.children.map((c) => graph.nodes[c] as { node: SOp; children: readonly number[] }) as [
+    { node: SOp; children: readonly number[] },
+    { node: SOp; children: readonly number[] },
+  ];
+  if (a.node.kind !== 'aggregate' || b.node.kind !== 'aggregate') return undefined;
+  if (a.node.encoding !== 'numerical' || b.node.encoding !== 'numerical') return undefined;
+  if (a.children[0] !== b.children[0] || g.children[0] === g.children[1]) return undefined;
+  const sa = setOf(a.children[1] as number);
+  const sb = setOf(b.children[1] as number);
+  if (!sa.isNumeric || !sb.isNumeric || !isNumberLike(a.node.default) || !isNumberLike(b.node.default)) return undefined;
+  const { fstCoeff: alpha, sndCoeff: beta } = g.node;
+  const combined: number[] = [];
+  for (const x of sa.numbers()) for (const y of sb.numbers()) combined.push(canonicalNumber(alpha * x + beta * y));
+  const facts = factsOf(a.children[0] as number);
+  const means = facts.atMostOne ? sortedUniqueNumbers(combined) : meansOf(sortedUniqueNumbers(combined), bounds.maxLen);
+  if (means === undefined) return undefined;
+  const fallback = facts.selfSelecting ? [] : [canonicalNumber(alpha * toNumber(a.node.default) + beta * toNumber(b.node.default))];
+  return { set: ValueSet.of([...means, ...fallback]), failures: [] };
+};
+
 /** Exact value sets of token-independent s-ops: run them on every length 1..N. */
 const evaluatePositional = (
   graph: ProgramGraph,
@@ -244,4 +283,30 @@ const evaluatePositional = (
     }
   }
   return new Map([...collected].map(([id, vs]) => [id, ValueSet.of(vs)]));
+};
+
+/** Position-only selectors that select at least one key in every row, at every length 1..N. */
+const positionalNeverEmpty = (graph: ProgramGraph, bounds: Bounds, positional: ReadonlySet<number>): Set<number> => {
+  const ids = graph.nodes.filter((g) => positional.has(g.id) && isSelector(g.node)).map((g) => g.id);
+  const proved = new Set(ids);
+  const filler = bounds.vocab[0] as Value;
+  for (let n = 1; n <= bounds.maxLen && proved.size > 0; n++) {
+    const evaluation = new Evaluation(new Array<Value>(n).fill(filler), { causal: bounds.causal });
+    for (const id of [...proved]) {
+      const m = evaluation.selector((graph.nodes[id] as { node: Selector }).node);
+      if (Either.isLeft(m)) {
+        proved.delete(id);
+        continue;
+      }
+      for (let q = 0; q < n; q++) {
+        let any = false;
+        for (let k = 0; k < n && !any; k++) any = m.right[q * n + k] === 1;
+        if (!any) {
+          proved.delete(id);
+          break;
+        }
+      }
+    }
+  }
+  return proved;
 };

@@ -8,6 +8,7 @@ import type { ProgramGraph } from '../passes/graph.js';
 import { fitAffine1, splitSeparable } from './fnShape.js';
 import type { ValueSetInference } from './inferValueSets.js';
 import { RULES, type Rule } from './rules.js';
+import type { SelectorFacts } from './selectorFacts.js';
 import type { ValueSet } from './valueSet.js';
 
 /**
@@ -120,6 +121,7 @@ export const planSelector = (
   id: number,
   rep: (id: number) => Encoding,
   sets: ReadonlyMap<number, ValueSet>,
+  facts: ReadonlyMap<number, SelectorFacts>,
 ): SelectorPlan | Problem => {
   const atoms = atomsOf(graph, id);
   const groups = new Map<string, number[]>();
@@ -145,6 +147,9 @@ export const planSelector = (
       const selects = (k: Value, q: Value): boolean | ExprFailure => selectorHolds(graph, id, k, q);
       if (!numericalQueryIsScorable(selects, sets.get(g.queries) as ValueSet, sets.get(g.keys) as ValueSet)) {
         return reject(RULES.numericalQuery, `query ${graph.nodes[g.queries]?.label} is numerical`);
+      }
+      if (!(facts.get(id)?.neverEmpty ?? false)) {
+        return reject(RULES.numericalQuery, `query ${graph.nodes[g.queries]?.label} is numerical and a query may select no key`);
       }
     }
     return { kind: 'score-table', groups: groupList, numericalQuery };
@@ -281,7 +286,7 @@ export const planProgram = (
       case 'aggregate':
       case 'selectorWidth': {
         const selectorId = g.children[0] as number;
-        const selector = planSelector(graph, selectorId, representation, sets);
+        const selector = planSelector(graph, selectorId, representation, sets, inference.selectorFacts);
         if ('rule' in selector) {
           fail(selector);
           break;

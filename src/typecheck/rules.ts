@@ -40,7 +40,7 @@ export const RULES = {
   ),
   numericalQuery: rule(
     'rule/numerical-query',
-    'a numerical query compiles only when each query value selects one group of key values (or none) and each group is selected by a contiguous range of query values (e.g. ==), in a select that is not combined with selects on other s-ops',
+    'a numerical query compiles only when each query value selects one group of key values and each group is selected by a contiguous range of query values (e.g. ==), in a select not combined with selects on other s-ops, and every query provably selects some key (shown for position-only selectors by evaluating every length, e.g. select(indices, length - indices - 1, ==)): a numerical score cannot also fall back to BOS',
     'make the query categorical: categorical(...)',
   ),
   compositeNumerical: rule(

@@ -9,6 +9,11 @@ export interface SelectorFacts {
   readonly selfSelecting: boolean;
   /** No query selects more than one key position. */
   readonly atMostOne: boolean;
+  /**
+   * Every query selects at least one key on every input within the bounds: implied by
+   * selfSelecting, or proved for a position-only selector by evaluating it at every length.
+   */
+  readonly neverEmpty: boolean;
 }
 
 /**
@@ -42,17 +47,21 @@ export const selectorFacts = (
           queries.values.every(
             (q: Value) => keys.values.filter((k: Value) => applyPredicate(p, k, q) === true).length <= 1,
           ));
-      return { selfSelecting: (always && noNone) || reflexive, atMostOne };
+      const selfSelecting = (always && noNone) || reflexive;
+      return { selfSelecting, atMostOne, neverEmpty: selfSelecting };
     }
-    case 'selectorAnd':
-      return {
-        selfSelecting: facts(0).selfSelecting && facts(1).selfSelecting,
-        atMostOne: facts(0).atMostOne || facts(1).atMostOne,
-      };
+    case 'selectorAnd': {
+      const selfSelecting = facts(0).selfSelecting && facts(1).selfSelecting;
+      return { selfSelecting, atMostOne: facts(0).atMostOne || facts(1).atMostOne, neverEmpty: selfSelecting };
+    }
     case 'selectorOr':
-      return { selfSelecting: facts(0).selfSelecting || facts(1).selfSelecting, atMostOne: false };
+      return {
+        selfSelecting: facts(0).selfSelecting || facts(1).selfSelecting,
+        atMostOne: false,
+        neverEmpty: facts(0).neverEmpty || facts(1).neverEmpty,
+      };
     case 'selectorNot':
-      return { selfSelecting: false, atMostOne: false };
+      return { selfSelecting: false, atMostOne: false, neverEmpty: false };
     default:
       throw new Error(`bug: selectorFacts on s-op ${g.label}`);
   }

@@ -56,12 +56,12 @@ const withTupleSelectors = (a: Analysed, bounds: Bounds): Either.Either<readonly
       .map((g) => g.children[0] as number),
   );
   const targets = [...selectorIds].filter((id) => {
-    const p = planSelector(a.graph, id, declared(a), a.inference.valueSets);
+    const p = planSelector(a.graph, id, declared(a), a.inference.valueSets, a.inference.selectorFacts);
     return 'kind' in p && p.kind === 'score-tuple';
   });
   if (targets.length === 0) return Either.right(a);
   const problems = targets.flatMap((id) => {
-    const p = planSelector(a.graph, id, declared(a), a.inference.valueSets);
+    const p = planSelector(a.graph, id, declared(a), a.inference.valueSets, a.inference.selectorFacts);
     const sops = 'groups' in p ? p.groups.flatMap((g) => [g.queries, g.keys]) : [];
     const noneable = sops.filter((s) => a.inference.valueSets.get(s)?.hasNone);
     return noneable.map((s) =>

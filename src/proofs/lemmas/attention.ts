@@ -1,0 +1,242 @@
+/**
+ * Attention lemmas. For a head, from its stored W_Q, W_K, W_V, W_O:
+ *
+ * - scores for every (query value combination, key value combination) and for the BOS key;
+ * - the gap between the keys that must win (selected keys, or BOS when nothing is selected; for a
+ *   selector width BOS and the selected keys together) and every key that must lose, and the
+ *   spread of scores among winners, minus twice the score error Δ its inputs' errors can cause;
+ * - what each key writes (its value's encoding; BOS the default);
+ * - the BOS query attends to BOS.
+ *
+ * With n ≤ max length losing keys, the weight leaking to losers is at most λ = n·e^{−(gap − 2Δ)}
+ * and winners' weights differ by at most e^{spread + 2Δ}: this bounds the head's output error at
+ * every length up to the max length, without enumerating inputs.
+ */
+import { applyPredicate } from '../../ast/apply.js';
+import type { Node, SOp } from '../../ast/program.js';
+import { isNumberLike, toNumber, type Value } from '../../ast/value.js';
+import type { StagePlacement } from '../../model/model.js';
+import { writeValue, type SpaceView } from '../blockView.js';
+import { combinations, type Lemma, type LemmaContext } from './context.js';
+import { selectorSides } from './structure.js';
+
+export interface HeadBound {
+  /** Winners' lowest score minus losers' highest, over every query (score units, β included). */
+  readonly gap: number;
+  /** Largest score difference among winners. */
+  readonly spread: number;
+  /** Bound on how far input errors move any score. */
+  readonly scoreError: number;
+  readonly leakage: number;
+  /** Output error bound (L1 for categorical, absolute for numerical; the 1/(w+1) weight for widths). */
+  readonly outputError: number;
+  /** BOS query: BOS's score minus the best other key's. */
+  readonly bosQueryGap: number;
+  /** Error left at the BOS position in the head's output directions (after any clean-up). */
+  readonly bosPollution: number;
+  readonly queries: number;
+  readonly keys: number;
+}
+
+/** Evaluates a selector formula on one key and one query assignment (s-op label → value). */
+const holds = (c: LemmaContext, id: number, key: ReadonlyMap<string, Value>, query: ReadonlyMap<string, Value>): boolean => {
+  const g = c.graph.nodes[id] as { node: Node; children: readonly number[] };
+  const n = g.node;
+  switch (n.kind) {
+    case 'select': {
+      const [k, q] = g.children as [number, number];
+      const r = applyPredicate(n.predicate, key.get(c.graph.nodes[k]?.label ?? '') ?? null, query.get(c.graph.nodes[q]?.label ?? '') ?? null);
+      return r === true;
+    }
+    case 'selectorNot':
+      return !holds(c, g.children[0] as number, key, query);
+    case 'selectorAnd':
+      return holds(c, g.children[0] as number, key, query) && holds(c, g.children[1] as number, key, query);
+    case 'selectorOr':
+      return holds(c, g.children[0] as number, key, query) || holds(c, g.children[1] as number, key, query);
+    default:
+      throw new Error(`bug: ${n.kind} in a selector`);
+  }
+};
+
+const dot = (a: Float64Array, b: Float64Array): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
+  return s;
+};
+
+/** How much an error of size 1 in a space's coordinates can move q·k, maximised over the other side. */
+const sensitivity = (c: LemmaContext, stage: StagePlacement, which: 'Q' | 'K', space: SpaceView, others: readonly Float64Array[]): number => {
+  const { view } = c;
+  const dh = view.model.config.d_head;
+  const w = view.tensor(`blocks.${stage.layer}.attn.W_${which}`).data;
+  let worst = 0;
+  for (const i of space.indices) {
+    const row = new Float64Array(dh);
+    for (let j = 0; j < dh; j++) row[j] = w[((stage.head as number) * view.d + i) * dh + j] as number;
+    for (const o of others) worst = Math.max(worst, Math.abs(dot(row, o)));
+  }
+  return worst / view.model.config.attn_scale;
+};
+
+/** max |W_Q[i]·W_K[j]| over query directions i and key directions j. */
+const largestBilinear = (c: LemmaContext, stage: StagePlacement, qs: readonly SpaceView[], ks: readonly SpaceView[]): number => {
+  const { view } = c;
+  const dh = view.model.config.d_head;
+  const wq = view.tensor(`blocks.${stage.layer}.attn.W_Q`).data;
+  const wk = view.tensor(`blocks.${stage.layer}.attn.W_K`).data;
+  const row = (w: Float32Array, i: number): Float64Array =>
+    Float64Array.from(w.subarray(((stage.head as number) * view.d + i) * dh, ((stage.head as number) * view.d + i + 1) * dh));
+  let m = 0;
+  for (const qs1 of qs) for (const i of qs1.indices) for (const ks1 of ks) for (const j of ks1.indices) m = Math.max(m, Math.abs(dot(row(wq, i), row(wk, j))));
+  return m / view.model.config.attn_scale;
+};
+
+export interface HeadInputs {
+  /** Error bound of each s-op (by label). */
+  readonly errors: ReadonlyMap<string, number>;
+  /** Error at the BOS position in each s-op's directions. */
+  readonly pollution: ReadonlyMap<string, number>;
+}
+
+export const headBound = (c: LemmaContext, label: string, stage: StagePlacement, inputs: HeadInputs, cleanup?: StagePlacement): HeadBound => {
+  const { view } = c;
+  const layer = stage.layer;
+  const head = stage.head as number;
+  const g = c.byLabel.get(label) as { node: Node; children: readonly number[] };
+  const node = g.node as SOp;
+  const width = node.kind === 'selectorWidth';
+  const selectorId = g.children[0] as number;
+  const neverEmpty = c.facts.get(selectorId)?.neverEmpty ?? false;
+  const sides = selectorSides(c, selectorId);
+  const qSpaces = sides.queries.map((l) => c.space(l));
+  const kSpaces = sides.keys.map((l) => c.space(l));
+  const qCombos = combinations(sides.queries.map((l) => c.values(l)));
+  const kCombos = combinations(sides.keys.map((l) => c.values(l)));
+  const assign = (labels: readonly string[], combo: readonly Value[]): Map<string, Value> => new Map(labels.map((l, i) => [l, combo[i] as Value]));
+  const qVecs = qCombos.map((combo) => view.project(layer, head, 'Q', view.vector(qSpaces.map((s, i) => [s, combo[i] as Value] as const))));
+  const kVecs = kCombos.map((combo) => view.project(layer, head, 'K', view.vector(kSpaces.map((s, i) => [s, combo[i] as Value] as const))));
+  const bosVector = view.vector([], true);
+  const kBos = view.project(layer, head, 'K', bosVector);
+  const qBos = view.project(layer, head, 'Q', bosVector);
+  const scale = view.model.config.attn_scale;
+
+  let gap = Number.POSITIVE_INFINITY;
+  let spread = 0;
+  qCombos.forEach((qc, qi) => {
+    const q = qVecs[qi] as Float64Array;
+    const qa = assign(sides.queries, qc);
+    const winners: number[] = [];
+    const losers: number[] = [];
+    kCombos.forEach((kc, ki) => {
+      const s = dot(q, kVecs[ki] as Float64Array) / scale;
+      (holds(c, selectorId, assign(sides.keys, kc), qa) ? winners : losers).push(s);
+    });
+    const b = dot(q, kBos) / scale;
+    const maxLoser = Math.max(Number.NEGATIVE_INFINITY, ...losers);
+    if (width) {
+      const all = [...winners, b];
+      gap = Math.min(gap, Math.min(...all) - maxLoser);
+      spread = Math.max(spread, Math.max(...all) - Math.min(...all));
+    } else {
+      // something selected: selected keys beat BOS and the rest; nothing selected: BOS beats the
+      // rest — unless the selector provably always selects a key
+      if (winners.length > 0) {
+        gap = Math.min(gap, Math.min(...winners) - Math.max(maxLoser, b));
+        spread = Math.max(spread, Math.max(...winners) - Math.min(...winners));
+      }
+      if (!neverEmpty) gap = Math.min(gap, b - maxLoser);
+    }
+  });
+
+  // score errors from input errors (and BOS-position pollution on the key side)
+  const err = (l: string): number => inputs.errors.get(l) ?? 0;
+  const keyErr = (l: string): number => Math.max(err(l), inputs.pollution.get(l) ?? 0);
+  const dq = sides.queries.reduce((s, l, i) => s + err(l) * sensitivity(c, stage, 'Q', qSpaces[i] as SpaceView, [...kVecs, kBos]), 0);
+  const dk = sides.keys.reduce((s, l, i) => s + keyErr(l) * sensitivity(c, stage, 'K', kSpaces[i] as SpaceView, qVecs), 0);
+  // the cross term e_q·W·e_k: L1 errors times the largest bilinear weight between the two sides
+  const totalQ = sides.queries.reduce((x, l) => x + err(l), 0);
+  const totalK = sides.keys.reduce((x, l) => x + keyErr(l), 0);
+  const cross = totalQ > 0 && totalK > 0 ? totalQ * totalK * largestBilinear(c, stage, qSpaces, kSpaces) : 0;
+  const scoreError = dq + dk + cross;
+  const effectiveGap = gap - 2 * scoreError;
+  const leakage = Math.min(1, c.maxLen * Math.exp(-effectiveGap));
+  const ratio = Math.expm1(spread + 2 * scoreError);
+
+  // BOS query: attends to BOS
+  const bosQueryGap = dot(qBos, kBos) / scale - Math.max(...kVecs.map((k) => dot(qBos, k) / scale));
+  const bosLeak = Math.min(1, c.maxLen * Math.exp(-bosQueryGap));
+
+  let outputError: number;
+  let bosPollution: number;
+  if (width) {
+    outputError = leakage + ratio;
+    bosPollution = bosLeak;
+  } else {
+    const valueLabel = c.graph.nodes[g.children[1] as number]?.label ?? '';
+    const valueSpace = c.space(valueLabel);
+    const out = c.space(label);
+    const categorical = out.representation === 'categorical';
+    const measure = (v: Float64Array): number =>
+      categorical ? out.indices.reduce((s, j) => s + Math.abs(v[j] as number), 0) : Math.abs(v[out.indices[0] as number] as number);
+    // what each value and BOS write, against their intended encodings
+    let writeError = 0;
+    let maxWrite = 0;
+    for (const v of c.values(valueLabel)) {
+      const written = view.headOutput(layer, head, view.vector([[valueSpace, v]]));
+      const ideal = new Float64Array(view.d);
+      if (v !== null) writeValue(ideal, out, v);
+      writeError = Math.max(writeError, measure(written.map((x, i) => x - (ideal[i] as number))));
+      maxWrite = Math.max(maxWrite, measure(written));
+    }
+    const agg = node as Extract<SOp, { kind: 'aggregate' }>;
+    const bosWrites = view.headOutput(layer, head, bosVector);
+    const idealDefault = new Float64Array(view.d);
+    if (agg.default !== null && (categorical ? c.values(label).some((u) => u === agg.default) : true)) writeValue(idealDefault, out, agg.default);
+    const defaultError = measure(bosWrites.map((x, i) => x - (idealDefault[i] as number)));
+    const gain = valueSpace.indices.reduce((s, i) => {
+      const unit = new Float64Array(view.d);
+      unit[i] = 1;
+      return Math.max(s, measure(view.headOutput(layer, head, unit)));
+    }, 0);
+    const passthrough = gain * err(valueLabel);
+    const vmax = Math.max(maxWrite, measure(bosWrites)) + passthrough;
+    outputError = categorical
+      ? leakage * (1 + vmax) + Math.max(writeError, defaultError) + passthrough
+      : leakage * 2 * vmax + ratio * vmax + Math.max(writeError, defaultError) + passthrough;
+    // at BOS the head writes ≈ BOS's own value; the clean-up stage takes it out again
+    let residualAtBos = bosWrites;
+    if (cleanup !== undefined) {
+      const cleaned = view.mlp(cleanup.layer, cleanup.units as readonly [number, number], bosVector).out;
+      residualAtBos = bosWrites.map((x, i) => x + (cleaned[i] as number));
+    }
+    bosPollution = measure(residualAtBos) + bosLeak * vmax;
+  }
+  return { gap, spread, scoreError, leakage, outputError, bosQueryGap, bosPollution, queries: qCombos.length, keys: kCombos.length };
+};
+
+/** Whether a clean-up stage is off away from BOS (so it never touches real positions). */
+export const cleanupIsOff = (c: LemmaContext, cleanup: StagePlacement): boolean => {
+  const out = c.view.mlp(cleanup.layer, cleanup.units as readonly [number, number], c.view.vector([]));
+  return out.pre.every((z) => z <= 0);
+};
+
+export const headLemma = (label: string, b: HeadBound, holds: boolean, statement: string): Lemma => ({
+  node: label,
+  kind: 'attention',
+  holds,
+  statement,
+  numbers: {
+    gap: b.gap,
+    spread: b.spread,
+    scoreError: b.scoreError,
+    leakageAtMaxLength: b.leakage,
+    outputError: b.outputError,
+    bosQueryGap: b.bosQueryGap,
+    bosPollution: b.bosPollution,
+    queryCombinations: b.queries,
+    keyCombinations: b.keys,
+  },
+});
+
+export const numeric = (v: Value): number => (isNumberLike(v) ? toNumber(v) : Number.NaN);

@@ -1,0 +1,96 @@
+/**
+ * What every lemma needs: the model view (weights), the compiled program with its graph and value
+ * sets, and per node its s-op spaces and intended semantics. Built once per verification.
+ */
+import * as Either from 'fp-ts/lib/Either.js';
+import type { Node, SOp } from '../../ast/program.js';
+import type { Value } from '../../ast/value.js';
+import type { Diagnostic } from '../../diagnostics.js';
+import type { CompiledModel, NodeReport } from '../../model/model.js';
+import type { ProgramGraph } from '../../passes/graph.js';
+import { makeBounds } from '../../typecheck/bounds.js';
+import { typecheck } from '../../typecheck/typecheck.js';
+import type { SelectorFacts } from '../../typecheck/selectorFacts.js';
+import { ValueSet } from '../../typecheck/valueSet.js';
+import { ModelView, type SpaceView } from '../blockView.js';
+
+export interface Lemma {
+  readonly node: string;
+  readonly kind: 'embedding' | 'isolation' | 'coverage' | 'mlp' | 'attention' | 'bos' | 'output';
+  readonly holds: boolean;
+  /** What was shown, in words. */
+  readonly statement: string;
+  /** The numbers behind it (margins, bounds, counts). */
+  readonly numbers: Readonly<Record<string, number>>;
+}
+
+export interface LemmaContext {
+  readonly view: ModelView;
+  readonly program: SOp;
+  readonly graph: ProgramGraph;
+  readonly valueSets: ReadonlyMap<number, ValueSet>;
+  /** Facts about selectors (e.g. `neverEmpty`), re-derived here from the program and bounds. */
+  readonly facts: ReadonlyMap<number, SelectorFacts>;
+  readonly maxLen: number;
+  readonly causal: boolean;
+  /** Graph node by label. */
+  readonly byLabel: ReadonlyMap<string, { readonly id: number; readonly node: Node; readonly children: readonly number[] }>;
+  readonly report: (label: string) => NodeReport;
+  readonly space: (label: string) => SpaceView;
+  /** The values an s-op can take within the bounds (None included when possible). */
+  readonly values: (label: string) => readonly Value[];
+  readonly valueSet: (label: string) => ValueSet;
+}
+
+/**
+ * The context for a model and the program it was compiled from *as lowered* (the manifest's
+ * `program.compiled`, or the in-memory compiled program): labels of its graph are the manifest's.
+ */
+export const lemmaContext = (compiled: SOp, model: CompiledModel): Either.Either<readonly Diagnostic[], LemmaContext> => {
+  const b = model.manifest.bounds;
+  const bounds = makeBounds(b.vocab, b.maxLen, b.causal);
+  if (Either.isLeft(bounds)) return bounds;
+  const typed = typecheck(compiled, bounds.right, { normaliseSelectors: false });
+  if (Either.isLeft(typed)) return typed;
+  const t = typed.right;
+  const view = new ModelView(model);
+  const byLabel = new Map(t.graph.nodes.map((g) => [g.label, g]));
+  const missing = model.manifest.nodes.filter((n) => !byLabel.has(n.label)).map((n) => n.label);
+  if (missing.length > 0) {
+    return Either.left([
+      { code: 'verify/program-mismatch', message: `the model's nodes ${missing.join(', ')} are not in the program`, fix: 'verify the program the model was compiled from' },
+    ]);
+  }
+  return Either.right({
+    view,
+    program: t.program,
+    graph: t.graph,
+    valueSets: t.inference.valueSets,
+    facts: t.inference.selectorFacts,
+    maxLen: b.maxLen,
+    causal: b.causal,
+    byLabel,
+    report: (label) => {
+      const r = view.nodes.get(label);
+      if (r === undefined) throw new Error(`bug: no manifest node ${label}`);
+      return r;
+    },
+    space: (label) => {
+      const s = view.space(label);
+      if (s === undefined) throw new Error(`bug: no residual space for ${label}`);
+      return s;
+    },
+    valueSet: (label) => {
+      const g = byLabel.get(label);
+      return (g === undefined ? undefined : t.inference.valueSets.get(g.id)) ?? ValueSet.empty;
+    },
+    values: (label) => {
+      const g = byLabel.get(label);
+      return g === undefined ? [] : (t.inference.valueSets.get(g.id)?.values ?? []);
+    },
+  });
+};
+
+/** Every combination of one value per list (the cartesian product), in order. */
+export const combinations = <T>(lists: readonly (readonly T[])[]): T[][] =>
+  lists.reduce<T[][]>((acc, list) => acc.flatMap((prefix) => list.map((x) => [...prefix, x])), [[]]);
