@@ -17,7 +17,7 @@ import { typecheck, type TypedProgram } from '../typecheck/typecheck.js';
 import { allocate, type Allocation } from './allocate.js';
 import { assemble, programHash } from './assemble.js';
 import { fuseMaps } from './fuseMaps.js';
-import { lower, type LoweredProgram } from './lower.js';
+import { lower, type FixedPrecision, type LoweredProgram } from './lower.js';
 
 export interface Compilation {
   readonly model: CompiledModel;
@@ -29,15 +29,22 @@ export interface Compilation {
 export interface CompileOptions {
   /** Fuse map chains and choose representations (default true). */
   readonly optimise?: boolean;
+  /** Tracr-style fixed constants instead of derived precision (for demonstrations; see lower.ts). */
+  readonly fixedPrecision?: FixedPrecision;
 }
 
 const declaredOf = (typed: TypedProgram) => (id: number): Encoding =>
   (typed.graph.nodes[id]?.node as { encoding: Encoding }).encoding;
 
 /** lower → allocate → assemble for a checked program. */
-const build = (typed: TypedProgram, notes: readonly string[], sourceHash: string): Either.Either<readonly Diagnostic[], Compilation> =>
+const build = (
+  typed: TypedProgram,
+  notes: readonly string[],
+  sourceHash: string,
+  fixed?: FixedPrecision,
+): Either.Either<readonly Diagnostic[], Compilation> =>
   pipe(
-    lower(typed),
+    lower(typed, fixed),
     Either.chain((lowered) =>
       pipe(
         allocate(lowered),
@@ -115,6 +122,10 @@ export const compile = (
   options: CompileOptions = {},
 ): Either.Either<readonly Diagnostic[], Compilation> => {
   const sourceHash = programHash(program);
+  if (options.fixedPrecision !== undefined) {
+    const note = `FIXED precision (softmax coldness ${options.fixedPrecision.softmaxColdness}, MLP large number ${options.fixedPrecision.mlpLargeNumber}), as Tracr: not derived from the bounds`;
+    return Either.chain((t: TypedProgram) => build(t, [note], sourceHash, options.fixedPrecision))(typecheck(program, bounds));
+  }
   if (options.optimise === false) return Either.chain((t: TypedProgram) => build(t, [], sourceHash))(typecheck(program, bounds));
   // two variants: the selectors as written, and rewritten into cheaper equivalents; keep the
   // smaller (a tie keeps the program as written)

@@ -151,7 +151,7 @@ const scoreSensitivity = (score: ScoreWeights, space: SopSpace, side: 'query' | 
   return s;
 };
 
-const mlpFor = (c: Context, id: number, exact: (id: number) => boolean): MlpConstruction | undefined => {
+const mlpFor = (c: Context, id: number, exact: (id: number) => boolean, fixedWidth?: number): MlpConstruction | undefined => {
   const g = c.t.graph.nodes[id] as { node: Node; children: readonly number[] };
   const node = g.node as SOp;
   const plan = c.plan(id);
@@ -172,7 +172,7 @@ const mlpFor = (c: Context, id: number, exact: (id: number) => boolean): MlpCons
     case 'map': {
       const f = (v: Value): Value => asValue(applyFn(node.fn, [v]));
       if (plan.construction === 'table-mlp') return tableMlp(space(0), exact(g.children[0] as number), f, out);
-      if (plan.construction === 'discretising-mlp') return discretisingMlp(space(0), (x) => f(x), out);
+      if (plan.construction === 'discretising-mlp') return discretisingMlp(space(0), (x) => f(x), out, 'discretising-mlp', 0, fixedWidth);
       const t = terms(space(0), (v) => toNumber(f(v) as number));
       return linearMlp(t.terms, t.bias, out, nonNegative() && exact(g.children[0] as number), { [space(0).label]: t.gain });
     }
@@ -193,7 +193,7 @@ const mlpFor = (c: Context, id: number, exact: (id: number) => boolean): MlpCons
         const gateFirst = rep(0) === 'categorical';
         const gate = gateFirst ? space(0) : space(1);
         const num = gateFirst ? space(1) : space(0);
-        return gatedDiscretisingMlp(gate, exact(gateFirst ? ia : ib), num, (u, x) => (gateFirst ? f(u, x) : f(x, u)), out);
+        return gatedDiscretisingMlp(gate, exact(gateFirst ? ia : ib), num, (u, x) => (gateFirst ? f(u, x) : f(x, u)), out, fixedWidth);
       }
       const xs = (c.valueSet(ia) as ValueSet).withoutNone().values;
       const ys = (c.valueSet(ib) as ValueSet).withoutNone().values;
@@ -215,8 +215,20 @@ const mlpFor = (c: Context, id: number, exact: (id: number) => boolean): MlpCons
   }
 };
 
+/**
+ * Fixed precision constants instead of derived ones, as Tracr uses (softmax coldness 100, MLP
+ * "large number" 100): only for demonstrating what goes wrong; the verifier catches it.
+ */
+export interface FixedPrecision {
+  /** β for every head. */
+  readonly softmaxColdness: number;
+  /** Discretising steps get width 1/largeNumber instead of half the gap between values. */
+  readonly mlpLargeNumber: number;
+}
+
 /** Lowers a checked program to craft blocks with derived precision. */
-export const lower = (t: TypedProgram): Either.Either<readonly Diagnostic[], LoweredProgram> => {
+export const lower = (t: TypedProgram, fixed?: FixedPrecision): Either.Either<readonly Diagnostic[], LoweredProgram> => {
+  const fixedWidth = fixed === undefined ? undefined : 1 / fixed.mlpLargeNumber;
   const graph = t.graph;
   const spaces = new Map<number, SopSpace>();
   const sopIds = graph.nodes.filter((g) => t.plan.nodes.has(g.id)).map((g) => g.id);
@@ -244,7 +256,7 @@ export const lower = (t: TypedProgram): Either.Either<readonly Diagnostic[], Low
     else if (construction(id) === 'selector-width') exactness.set(id, true);
     else if (isHead(id)) exactness.set(id, false);
     else {
-      const m = mlpFor(c, id, exact) as MlpConstruction;
+      const m = mlpFor(c, id, exact, fixedWidth) as MlpConstruction;
       mlps.set(id, m);
       exactness.set(id, construction(id) === 'linear-mlp' ? kids.every(exact) : true);
     }
@@ -258,7 +270,7 @@ export const lower = (t: TypedProgram): Either.Either<readonly Diagnostic[], Low
     const auxSpace: SopSpace = { label: auxOf(id), representation: 'numerical', values: widths.map((w) => 1 / (w + 1)), directions: [{ key: auxOf(id), name: auxOf(id), label: auxOf(id) }] };
     const out = spaces.get(id) as SopSpace;
     // the BOS query attends to BOS, so the attention output is 1 there: the decoder's gate must cover it
-    widthDecoders.set(id, discretisingMlp(auxSpace, (x) => Math.round(1 / x - 1), out, 'selector-width-mlp', 1));
+    widthDecoders.set(id, discretisingMlp(auxSpace, (x) => Math.round(1 / x - 1), out, 'selector-width-mlp', 1, fixedWidth));
   }
 
   // selectors used by heads, and their scores' structure (weights need β only as a factor)
@@ -357,7 +369,7 @@ export const lower = (t: TypedProgram): Either.Either<readonly Diagnostic[], Low
         const l = c.label(k);
         const e = errors.get(k) ?? 0;
         const tol = m.tolerance[l];
-        if (tol !== undefined && e > tol) {
+        if (tol !== undefined && e > tol && fixed === undefined) {
           problems.push(diagnostic('precision/infeasible', `input ${l} carries error ${e.toExponential(2)}, above the ${tol.toExponential(2)} this MLP tolerates`, { node: g.label }));
         }
         if (tol === undefined) error += (m.gain[l] ?? 0) * e;
@@ -380,7 +392,7 @@ export const lower = (t: TypedProgram): Either.Either<readonly Diagnostic[], Low
     const passthrough = kind === 'selector-width' ? 0 : (errors.get(valueId) ?? 0);
     const model: HeadErrorModel = { ...base, scoreError, passthrough };
     const req = headRequirement(id);
-    const beta = chooseBeta(model, Number.isFinite(req) ? req : 0.125);
+    const beta = fixed !== undefined ? fixed.softmaxColdness : chooseBeta(model, Number.isFinite(req) ? req : 0.125);
     if (beta === undefined) {
       problems.push(
         diagnostic('precision/infeasible', `no attention sharpness reaches the required error ${req.toExponential(2)} (score error ${scoreError.toExponential(2)}, passed-through error ${passthrough.toExponential(2)})`, {

@@ -160,6 +160,7 @@ export const discretisingMlp = (
   output: SopSpace,
   role = 'discretising-mlp',
   inputAtBos = 0,
+  fixedWidth?: number,
 ): MlpConstruction => {
   const { xs } = thresholds(input.values);
   const dir = (input.directions[0] as { key: string }).key;
@@ -168,7 +169,9 @@ export const discretisingMlp = (
   const steps = walkSteps(xs, (x) => encodeMaybe(output, f(x)));
   if (steps.base.length > 0) units.push(unit([], 1, steps.base));
   for (const st of steps.changes) {
-    units.push(...stepUnits([[dir, 1]], 0, st.threshold, st.delta / 2, st.change, inputAtBos));
+    // fixed (Tracr) mode: the transition band is [t − 1/L, t], as in Tracr's discretising MLP
+    const threshold = fixedWidth === undefined ? st.threshold : st.threshold - fixedWidth / 2;
+    units.push(...stepUnits([[dir, 1]], 0, threshold, fixedWidth ?? st.delta / 2, st.change, inputAtBos));
     tolerance = Math.min(tolerance, st.delta / 4);
   }
   return { block: mlp(role, units), tolerance: { [input.label]: tolerance }, gain: {} };
@@ -184,6 +187,7 @@ export const gatedDiscretisingMlp = (
   input: SopSpace,
   f: (u: Value, x: number) => Value,
   output: SopSpace,
+  fixedWidth?: number,
 ): MlpConstruction & { readonly gateStrength: number } => {
   const { xs } = thresholds(input.values);
   const dir = (input.directions[0] as { key: string }).key;
@@ -199,11 +203,12 @@ export const gatedDiscretisingMlp = (
       else units.push(...stepUnits([[g, 1]], 0, 0.5, 0.5, steps.base));
     }
     for (const st of steps.changes) {
-      const width = st.delta / 2;
+      const width = fixedWidth ?? st.delta / 2;
       // |x − t| / width stays below (range + δ)/width; G above that switches the step off for c ≠ u
       const G = (range + st.delta) / width + 2;
       gateStrength = Math.max(gateStrength, G);
-      units.push(...stepUnits([[dir, 1], [g, G * width]], -G * width, st.threshold, width, st.change));
+      const threshold = fixedWidth === undefined ? st.threshold : st.threshold - fixedWidth / 2;
+      units.push(...stepUnits([[dir, 1], [g, G * width]], -G * width, threshold, width, st.change));
       tolerance = Math.min(tolerance, st.delta / 8);
     }
   });
