@@ -9,16 +9,31 @@ import * as Either from 'fp-ts/lib/Either.js';
 import type { SOp } from '../../ast/program.js';
 import { isNumberLike, toNumber, type Value } from '../../ast/value.js';
 import type { Diagnostic } from '../../diagnostics.js';
-import type { CompiledModel, NodeReport } from '../../model/model.js';
+import type { CompiledModel, NodeReport, StagePlacement } from '../../model/model.js';
+import type { ValueSet } from '../../typecheck/valueSet.js';
 import { stagesOf, type SpaceView } from '../blockView.js';
 import { cleanupIsOff, headBound, headLemma } from './attention.js';
 import { lemmaContext, type Lemma, type LemmaContext } from './context.js';
 import { bosGate, mlpBound, mlpLemma, nodeFunction, type MlpInput } from './mlp.js';
 import { embeddingLemma, structureLemmas } from './structure.js';
 
+/** An MLP stage as the lemma checked it, for the solver to re-examine (not serialized). */
+export interface MlpObligation {
+  readonly label: string;
+  readonly stage: StagePlacement;
+  readonly inputs: readonly MlpInput[];
+  readonly output: SpaceView;
+  readonly outputValues: ValueSet;
+  readonly f: (args: Value[]) => Value | undefined;
+}
+
 export interface LemmaReport {
   readonly verdict: 'verified' | 'failed';
   readonly lemmas: readonly Lemma[];
+  /** Error bound of every s-op (by label) as the lemmas composed them. */
+  readonly errors: ReadonlyMap<string, number>;
+  readonly obligations: readonly MlpObligation[];
+  readonly context: LemmaContext;
   /** Error bound of the decoded output's encoding, and what decoding tolerates. */
   readonly outputError: number;
   readonly outputTolerance: number;
@@ -28,7 +43,13 @@ export interface LemmaReport {
 const fmt = (x: number): string => (Number.isFinite(x) ? x.toExponential(2) : String(x));
 
 /** Lemmas for one node; updates the error and BOS-pollution maps. */
-const nodeLemmas = (c: LemmaContext, report: NodeReport, errors: Map<string, number>, pollution: Map<string, number>): Lemma[] => {
+const nodeLemmas = (
+  c: LemmaContext,
+  report: NodeReport,
+  errors: Map<string, number>,
+  pollution: Map<string, number>,
+  obligations: MlpObligation[],
+): Lemma[] => {
   const label = report.label;
   const g = c.byLabel.get(label);
   if (g === undefined) return [];
@@ -46,6 +67,7 @@ const nodeLemmas = (c: LemmaContext, report: NodeReport, errors: Map<string, num
     const stage = stagesOf(report, 'mlp')[0];
     if (stage === undefined) return [{ node: label, kind: 'mlp', holds: false, statement: 'no MLP stage in the manifest', numbers: {} }];
     const inputs = g.children.map((k) => inputOf(c.graph.nodes[k]?.label ?? ''));
+    obligations.push({ label, stage, inputs, output: c.space(label), outputValues: c.valueSet(label), f: nodeFunction(node) });
     const bound = mlpBound(c, stage, inputs, c.space(label), c.valueSet(label), nodeFunction(node));
     const gate = bosGate(c, stage, atBos(g.children.map((k) => c.graph.nodes[k]?.label ?? '')));
     errors.set(label, bound.error);
@@ -79,7 +101,9 @@ const nodeLemmas = (c: LemmaContext, report: NodeReport, errors: Map<string, num
       const i = weights.findIndex((x) => Math.abs(x - toNumber(a as number)) < 1e-12);
       return i < 0 ? undefined : (widths[i] as number);
     };
-    const bound = mlpBound(c, decoderStage, [{ space: aux, values: weights, error: head.outputError }], c.space(label), c.valueSet(label), decode);
+    const decoderInputs = [{ space: aux, values: weights, error: head.outputError }];
+    obligations.push({ label, stage: decoderStage, inputs: decoderInputs, output: c.space(label), outputValues: c.valueSet(label), f: decode });
+    const bound = mlpBound(c, decoderStage, decoderInputs, c.space(label), c.valueSet(label), decode);
     const gate = bosGate(c, decoderStage, [[aux, 1, head.bosPollution]]);
     errors.set(label, bound.error);
     pollution.set(label, gate <= 0 ? 0 : Number.POSITIVE_INFINITY);
@@ -141,13 +165,17 @@ export const checkLemmas = (compiledProgram: SOp, model: CompiledModel): Either.
   const lemmas: Lemma[] = [...structureLemmas(c), embeddingLemma(c)];
   const errors = new Map<string, number>();
   const pollution = new Map<string, number>();
-  for (const report of model.manifest.nodes) lemmas.push(...nodeLemmas(c, report, errors, pollution));
+  const obligations: MlpObligation[] = [];
+  for (const report of model.manifest.nodes) lemmas.push(...nodeLemmas(c, report, errors, pollution, obligations));
   const outputError = errors.get(model.manifest.output.label) ?? Number.POSITIVE_INFINITY;
   const out = outputLemma(c, outputError);
   lemmas.push(out);
   return Either.right({
     verdict: lemmas.every((l) => l.holds) ? 'verified' : 'failed',
     lemmas,
+    errors,
+    obligations,
+    context: c,
     outputError,
     outputTolerance: out.numbers['tolerance'] as number,
     seconds: (performance.now() - started) / 1000,

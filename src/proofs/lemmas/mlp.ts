@@ -22,6 +22,19 @@ export interface MlpInput {
   readonly error: number;
 }
 
+/** One input combination as the bound saw it (for the solver to re-examine). */
+export interface ComboBound {
+  readonly combo: readonly Value[];
+  /** The exact encoding of the inputs (centre of the box) and each coordinate's radius. */
+  readonly centre: Float64Array;
+  readonly radius: Float64Array;
+  /** The exact encoding of f(inputs). */
+  readonly ideal: Float64Array;
+  readonly error: number;
+  /** Units whose pre-activation may change sign over the box. */
+  readonly unstableUnits: readonly number[];
+}
+
 export interface MlpBound {
   /** Largest error of the output over every input combination and its box. */
   readonly error: number;
@@ -51,6 +64,7 @@ export const mlpBound = (
   output: SpaceView,
   outputValues: ValueSet,
   f: (args: Value[]) => Value | undefined,
+  visit?: (combo: ComboBound) => void,
 ): MlpBound => {
   const { view } = c;
   const d = view.d;
@@ -90,6 +104,7 @@ export const mlpBound = (
     lo.fill(0);
     hi.fill(0);
     const coefficient = new Map<number, Float64Array>();
+    const switching: number[] = [];
     for (let u = from; u < to; u++) {
       let z = bin[u] as number;
       let r = 0;
@@ -116,6 +131,7 @@ export const mlpBound = (
         continue;
       }
       unstable++;
+      switching.push(u);
       for (const j of output.indices) {
         const w = wout[u * d + j] as number;
         if (w >= 0) hi[j] += w * zh;
@@ -139,6 +155,7 @@ export const mlpBound = (
       worstError = error;
       worst = combo;
     }
+    visit?.({ combo, centre: x, radius, ideal, error, unstableUnits: switching });
   }
   return { error: worstError, combinations: combos.length, skipped, unstable, ...(worst ? { worst } : {}) };
 };
