@@ -132,7 +132,115 @@ interface Caches {
   readonly table: Float64Array;
   /** Layer `pointwiseLayers`'s heads, when rows² is small enough. */
   readonly first: CacheUse | undefined;
+  /** Per layer, the MLP memo where the MLP costs more than a lookup. */
+  readonly memos: (MlpMemo | undefined)[];
 }
+
+/**
+ * The MLP of a layer remembered per input row: its output (the change to the residual, in the
+ * columns it writes) is a function of the residual in the rows W_in reads, and compiled models
+ * meet few distinct such rows (one-hot values, a few means). An open-addressing table keyed by
+ * those values, compared exactly (=== : +0 and −0 are one key, as they give the same product).
+ */
+class MlpMemo {
+  private readonly keys: Float64Array;
+  private readonly outs: Float64Array;
+  /** Slot → entry + 1 (0: empty). */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  private count = 0;
+  lookups = 0;
+  hits = 0;
+  private readonly bits = new Float64Array(1);
+  private readonly words = new Uint32Array(this.bits.buffer);
+  /** The key and slot of the last lookup that missed. */
+  private readonly pending: Float64Array;
+  private pendingSlot = -1;
+
+  constructor(
+    readonly inRows: Int32Array,
+    readonly outCols: Int32Array,
+    private readonly capacity: number,
+  ) {
+    this.keys = new Float64Array(capacity * inRows.length);
+    this.outs = new Float64Array(capacity * outCols.length);
+    let size = 1;
+    while (size < capacity * 2) size *= 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    this.pending = new Float64Array(inRows.length);
+  }
+
+  private hash(x: Float64Array, o: number): number {
+    const rows = this.inRows;
+    const bits = this.bits;
+    const words = this.words;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < rows.length; i++) {
+      bits[0] = (x[o + (rows[i] as number)] as number) + 0; // −0 → +0
+      h = Math.imul(h ^ (words[0] as number), 0x01000193);
+      h = Math.imul(h ^ (words[1] as number), 0x01000193);
+    }
+    return (h ^ (h >>> 15)) >>> 0;
+  }
+
+  /**
+   * Adds the remembered output to row o of x; false when the row is not remembered (then the
+   * row's key is kept for {@link remember}).
+   */
+  apply(x: Float64Array, o: number): boolean {
+    this.lookups++;
+    const rows = this.inRows;
+    const k = rows.length;
+    const keys = this.keys;
+    let slot = this.hash(x, o) & this.mask;
+    for (;;) {
+      const entry = (this.slots[slot] as number) - 1;
+      if (entry < 0) {
+        for (let i = 0; i < k; i++) this.pending[i] = x[o + (rows[i] as number)] as number;
+        this.pendingSlot = slot;
+        return false;
+      }
+      const ko = entry * k;
+      let same = true;
+      for (let i = 0; i < k; i++) {
+        if (keys[ko + i] !== x[o + (rows[i] as number)]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        const cols = this.outCols;
+        const c = cols.length;
+        const outs = this.outs;
+        const oo = entry * c;
+        for (let i = 0; i < c; i++) x[o + (cols[i] as number)] += outs[oo + i] as number;
+        this.hits++;
+        return true;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  /** Remembers out row o as the output for the key of the last missed lookup, while there is room. */
+  remember(out: Float64Array, o: number): void {
+    const slot = this.pendingSlot;
+    this.pendingSlot = -1;
+    if (slot < 0 || this.count >= this.capacity) return;
+    const entry = this.count++;
+    this.slots[slot] = entry + 1;
+    const k = this.inRows.length;
+    for (let i = 0; i < k; i++) this.keys[entry * k + i] = this.pending[i] as number;
+    const cols = this.outCols;
+    const c = cols.length;
+    for (let i = 0; i < c; i++) this.outs[entry * c + i] = out[o + (cols[i] as number)] as number;
+  }
+}
+
+/** Doubles one MLP memo may hold (16 MiB). */
+const MEMO_DOUBLES = 1 << 21;
+/** Lookups after which a memo that hits less than half the time is dropped. */
+const MEMO_TRIAL = 20_000;
 
 /** Runs before the caches are built (one-off runs do not pay for them). */
 const RUNS_BEFORE_CACHING = 64;
@@ -157,12 +265,12 @@ const MAX_TABLE = 1 << 22;
  * Y (T × m) = X (T × d) · W + b in W's output columns, visiting only W's non-zero entries and X's
  * non-zero inputs.
  */
-const project = (x: Float64Array, T: number, d: number, w: SparseRows, b: Float64Array, y: Float64Array): void => {
+const project = (x: Float64Array, T: number, d: number, w: SparseRows, b: Float64Array, y: Float64Array, from = 0): void => {
   const m = w.cols;
   const { rows, start, col, val, outCols } = w;
   const nRows = rows.length;
   const nOut = outCols.length;
-  for (let t = 0; t < T; t++) {
+  for (let t = from; t < T; t++) {
     const yo = t * m;
     for (let c = 0; c < nOut; c++) {
       const j = outCols[c] as number;
@@ -309,9 +417,18 @@ export class PreparedModel {
     }
     const first = this.layers[pointwise];
     const cached = first !== undefined && rows * rows * first.heads.length <= MAX_TABLE;
+    const memos = this.layers.map((layer, l): MlpMemo | undefined => {
+      if (l < pointwise) return undefined;
+      const k = layer.win.rows.length;
+      const c = layer.mlpCols.length;
+      const work = layer.win.col.length + 2 * layer.units.length + layer.wout.col.length + c;
+      if (c === 0 || work < 2 * (4 * k + 2 * c + 16)) return undefined;
+      return new MlpMemo(layer.win.rows, layer.mlpCols, Math.max(1, Math.floor(MEMO_DOUBLES / (k + c))));
+    });
     return {
       pointwiseLayers: pointwise,
       table: x,
+      memos,
       first: cached ? { heads: first.heads.map((head) => this.headCache(head, x, rows)), rowOf: this.rowOf, rows } : undefined,
     };
   }
@@ -468,31 +585,48 @@ export class PreparedModel {
     }
   }
 
-  /** x += relu(x W_in + b_in) W_out + b_out. */
-  private mlp(layer: PreparedLayer, x: Float64Array, T: number, h: Float64Array, out: Float64Array): void {
+  /** x += relu(x W_in + b_in) W_out + b_out for rows from ≤ t < T. */
+  private mlpRows(layer: PreparedLayer, x: Float64Array, from: number, T: number, h: Float64Array, out: Float64Array): void {
     const cols = layer.mlpCols;
     const nCols = cols.length;
-    if (nCols === 0) return;
     const d = this.d;
     const m = layer.win.cols;
-    project(x, T, d, layer.win, layer.bin, h);
+    project(x, T, d, layer.win, layer.bin, h, from);
     const units = layer.units;
     const nUnits = units.length;
-    for (let t = 0; t < T; t++) {
+    for (let t = from; t < T; t++) {
       const o = t * m;
       for (let a = 0; a < nUnits; a++) {
         const i = o + (units[a] as number);
         if ((h[i] as number) < 0) h[i] = 0;
       }
     }
-    project(h, T, m, layer.wout, layer.bout, out);
-    for (let t = 0; t < T; t++) {
+    project(h, T, m, layer.wout, layer.bout, out, from);
+    for (let t = from; t < T; t++) {
       const o = t * d;
       for (let c = 0; c < nCols; c++) {
         const j = cols[c] as number;
         x[o + j] += out[o + j] as number;
       }
     }
+  }
+
+  /** x += relu(x W_in + b_in) W_out + b_out, through the layer's memo when it has one. */
+  private mlp(layer: PreparedLayer, x: Float64Array, T: number, h: Float64Array, out: Float64Array, memos?: (MlpMemo | undefined)[], l = -1): void {
+    if (layer.mlpCols.length === 0) return;
+    const memo = memos?.[l];
+    if (memo === undefined || memos === undefined) {
+      this.mlpRows(layer, x, 0, T, h, out);
+      return;
+    }
+    const d = this.d;
+    for (let t = 0; t < T; t++) {
+      const o = t * d;
+      if (memo.apply(x, o)) continue;
+      this.mlpRows(layer, x, t, t + 1, h, out);
+      memo.remember(out, o);
+    }
+    if (memo.lookups >= MEMO_TRIAL && memo.hits * 2 < memo.lookups) memos[l] = undefined;
   }
 
   /**
@@ -533,7 +667,7 @@ export class PreparedModel {
         trace.attention.push(patterns);
         trace.residuals.push(x.slice(0, T * d));
       }
-      this.mlp(layer, x, T, this.h, this.out);
+      this.mlp(layer, x, T, this.h, this.out, caches?.memos, l);
       trace?.residuals.push(x.slice(0, T * d));
     }
     return x;

@@ -107,6 +107,9 @@ export class RangeChecker {
   private readonly width: number;
   private readonly values: readonly Value[];
   private readonly numbers: Float64Array;
+  /** Numerical output: the values' numbers ascending, and their indices in `values` (NaN-free only). */
+  private readonly sorted: Float64Array | undefined;
+  private readonly sortedIndex: Int32Array;
   private readonly tolerance: number;
   /** Token ids per length (BOS first). */
   private readonly ids: Int32Array[];
@@ -128,6 +131,9 @@ export class RangeChecker {
     this.values = out.values;
     this.numbers = Float64Array.from(out.values, (v) => (isNumberLike(v) ? toNumber(v) : Number.NaN));
     this.tolerance = out.tolerance;
+    const order = Array.from(this.numbers.keys()).sort((a, b) => (this.numbers[a] as number) - (this.numbers[b] as number) || a - b);
+    this.sorted = this.numbers.some(Number.isNaN) ? undefined : Float64Array.from(order, (i) => this.numbers[i] as number);
+    this.sortedIndex = Int32Array.from(order);
     this.ids = Array.from({ length: maxLen + 1 }, (_, n) => new Int32Array(n + 1).fill(BOS_ID));
     this.logits = new Float64Array((maxLen + 1) * Math.max(1, model.config.d_vocab_out));
     if (model.config.d_vocab_out < this.width) throw new Error('bug: the output decoding is wider than the unembedding');
@@ -155,11 +161,43 @@ export class RangeChecker {
     }
     const x = logits[o] as number;
     const numbers = this.numbers;
+    const best = this.sorted === undefined || Number.isNaN(x) ? this.nearestByScan(x) : this.nearest(this.sorted, x);
+    return best >= 0 && Math.abs((numbers[best] as number) - x) <= this.tolerance ? (this.values[best] as Value) : undefined;
+  }
+
+  /** decodeLogits' choice: the first value (in `values` order) at the least distance from x. */
+  private nearestByScan(x: number): number {
+    const numbers = this.numbers;
     let best = -1;
     for (let j = 0; j < numbers.length; j++) {
       if (best < 0 || Math.abs((numbers[j] as number) - x) < Math.abs((numbers[best] as number) - x)) best = j;
     }
-    return best >= 0 && Math.abs((numbers[best] as number) - x) <= this.tolerance ? (this.values[best] as Value) : undefined;
+    return best;
+  }
+
+  /**
+   * The same choice by binary search: |v − x| never decreases moving away from x in sorted order
+   * (rounding is monotone), so every value at the least distance lies in one run around x.
+   */
+  private nearest(sorted: Float64Array, x: number): number {
+    const n = sorted.length;
+    if (n === 0) return -1;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as number) < x) lo = mid + 1;
+      else hi = mid;
+    }
+    // sorted[lo - 1] < x <= sorted[lo]
+    const left = lo > 0 ? Math.abs((sorted[lo - 1] as number) - x) : Number.POSITIVE_INFINITY;
+    const right = lo < n ? Math.abs((sorted[lo] as number) - x) : Number.POSITIVE_INFINITY;
+    const least = Math.min(left, right);
+    const index = this.sortedIndex;
+    let best = n;
+    for (let i = lo - 1; i >= 0 && Math.abs((sorted[i] as number) - x) === least; i--) best = Math.min(best, index[i] as number);
+    for (let i = lo; i < n && Math.abs((sorted[i] as number) - x) === least; i++) best = Math.min(best, index[i] as number);
+    return best;
   }
 
   /** The counterexample for an input, or undefined when the model agrees with the interpreter. */
