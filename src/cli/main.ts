@@ -7,6 +7,7 @@ import { checkCommand } from './commands/check.js';
 import { compileCommand } from './commands/compile.js';
 import { evalCommand } from './commands/eval.js';
 import { runCommand } from './commands/run.js';
+import { verifyCommand } from './commands/verify.js';
 import { EXIT } from './exitCodes.js';
 
 const version = (): string => {
@@ -66,6 +67,7 @@ export const buildCli = (setExit: SetExit): Command => {
     .requiredOption('--max-len <n>', 'the maximum input length; the model is exact at every length up to it')
     .requiredOption('-o, --output <dir>', 'directory to write the model to')
     .option('--causal', 'compile a causal (decoder) model')
+    .option('--tracr-constants', "use Tracr's fixed precision (softmax coldness 100, MLP large number 100) instead of deriving it; for demonstrating Tracr's failures")
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\nExample:\n  raspc compile examples/reverse.rasp --vocab a,b,c,d --max-len 5 -o out/reverse')
     .action((path: string, options) => setExit(compileCommand(path, options)));
@@ -78,6 +80,26 @@ export const buildCli = (setExit: SetExit): Command => {
     .option('--json', 'print one JSON object: {"output": [...]}, None as null')
     .addHelpText('after', '\nExample:\n  raspc eval out/reverse --input "a b c d" --json')
     .action((dir: string, options) => setExit(evalCommand(dir, options)));
+
+  program
+    .command('verify')
+    .description('Compile (or load) a model and verify it against the program: a certificate, or a counterexample.')
+    .argument('<program>', '.rasp file (or .json program)')
+    .requiredOption('--vocab <a,b,c>', 'the vocabulary, comma-separated')
+    .requiredOption('--max-len <n>', 'the maximum input length')
+    .option('--causal', 'a causal (decoder) model')
+    .option('--method <m>', 'auto | exhaustive | lemmas | z3', 'auto')
+    .option('--certificate <file>', 'write the certificate (JSON) here')
+    .option('--model <dir>', 'verify this compiled model instead of compiling the program')
+    .option('--workers <k>', 'worker threads for the exhaustive method')
+    .option('--timing', 'record wall-clock times in the certificate (otherwise it is byte-identical run to run)')
+    .option('--tracr-constants', "compile with Tracr's fixed precision first (to see its failures caught)")
+    .option('--json', 'print the certificate as one JSON object')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 verified, 1 counterexample, 2 unknown, 3 error.\nExample:\n  raspc verify examples/sort.rasp --vocab 1,2,3,4 --max-len 5 --method lemmas --certificate sort.cert.json',
+    )
+    .action((path: string, options) => setExit(verifyCommand(path, options)));
 
   return program;
 };

@@ -143,11 +143,13 @@ interface Caches {
  * those values, compared exactly (=== : +0 and −0 are one key, as they give the same product).
  */
 class MlpMemo {
-  private readonly keys: Float64Array;
-  private readonly outs: Float64Array;
-  /** Slot → entry + 1 (0: empty). */
-  private readonly slots: Int32Array;
-  private readonly mask: number;
+  private keys: Float64Array;
+  private outs: Float64Array;
+  /** Slot → entry + 1 (0: empty); twice the room, a power of two. */
+  private slots: Int32Array;
+  private mask: number;
+  /** Entries there is room for now (doubles up to `capacity`). */
+  private room: number;
   private count = 0;
   lookups = 0;
   hits = 0;
@@ -162,26 +164,47 @@ class MlpMemo {
     readonly outCols: Int32Array,
     private readonly capacity: number,
   ) {
-    this.keys = new Float64Array(capacity * inRows.length);
-    this.outs = new Float64Array(capacity * outCols.length);
-    let size = 1;
-    while (size < capacity * 2) size *= 2;
-    this.slots = new Int32Array(size);
-    this.mask = size - 1;
+    this.room = Math.min(capacity, 256);
+    this.keys = new Float64Array(this.room * inRows.length);
+    this.outs = new Float64Array(this.room * outCols.length);
+    this.slots = new Int32Array(0);
+    this.mask = 0;
     this.pending = new Float64Array(inRows.length);
+    this.rehash();
   }
 
-  private hash(x: Float64Array, o: number): number {
+  /** Mixes one key value into a hash (−0 and +0 alike). */
+  private mix(h: number, v: number): number {
+    this.bits[0] = v + 0;
+    const a = Math.imul(h ^ (this.words[0] as number), 0x01000193);
+    return Math.imul(a ^ (this.words[1] as number), 0x01000193);
+  }
+
+  private hashRow(x: Float64Array, o: number): number {
     const rows = this.inRows;
-    const bits = this.bits;
-    const words = this.words;
     let h = 0x811c9dc5;
-    for (let i = 0; i < rows.length; i++) {
-      bits[0] = (x[o + (rows[i] as number)] as number) + 0; // −0 → +0
-      h = Math.imul(h ^ (words[0] as number), 0x01000193);
-      h = Math.imul(h ^ (words[1] as number), 0x01000193);
-    }
+    for (let i = 0; i < rows.length; i++) h = this.mix(h, x[o + (rows[i] as number)] as number);
     return (h ^ (h >>> 15)) >>> 0;
+  }
+
+  private hashEntry(entry: number): number {
+    const k = this.inRows.length;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < k; i++) h = this.mix(h, this.keys[entry * k + i] as number);
+    return (h ^ (h >>> 15)) >>> 0;
+  }
+
+  /** Slots for the current room, every entry placed again. */
+  private rehash(): void {
+    let size = 1;
+    while (size < this.room * 2) size *= 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    for (let e = 0; e < this.count; e++) {
+      let slot = this.hashEntry(e) & this.mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
+      this.slots[slot] = e + 1;
+    }
   }
 
   /**
@@ -193,7 +216,7 @@ class MlpMemo {
     const rows = this.inRows;
     const k = rows.length;
     const keys = this.keys;
-    let slot = this.hash(x, o) & this.mask;
+    let slot = this.hashRow(x, o) & this.mask;
     for (;;) {
       const entry = (this.slots[slot] as number) - 1;
       if (entry < 0) {
@@ -224,15 +247,30 @@ class MlpMemo {
 
   /** Remembers out row o as the output for the key of the last missed lookup, while there is room. */
   remember(out: Float64Array, o: number): void {
-    const slot = this.pendingSlot;
+    let slot = this.pendingSlot;
     this.pendingSlot = -1;
     if (slot < 0 || this.count >= this.capacity) return;
-    const entry = this.count++;
-    this.slots[slot] = entry + 1;
     const k = this.inRows.length;
-    for (let i = 0; i < k; i++) this.keys[entry * k + i] = this.pending[i] as number;
     const cols = this.outCols;
     const c = cols.length;
+    if (this.count >= this.room) {
+      this.room = Math.min(this.capacity, this.room * 2);
+      const keys = new Float64Array(this.room * k);
+      keys.set(this.keys);
+      this.keys = keys;
+      const outs = new Float64Array(this.room * c);
+      outs.set(this.outs);
+      this.outs = outs;
+      this.rehash();
+      // the pending key's slot in the new table
+      let h = 0x811c9dc5;
+      for (let i = 0; i < k; i++) h = this.mix(h, this.pending[i] as number);
+      slot = ((h ^ (h >>> 15)) >>> 0) & this.mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
+    }
+    const entry = this.count++;
+    this.slots[slot] = entry + 1;
+    for (let i = 0; i < k; i++) this.keys[entry * k + i] = this.pending[i] as number;
     for (let i = 0; i < c; i++) this.outs[entry * c + i] = out[o + (cols[i] as number)] as number;
   }
 }

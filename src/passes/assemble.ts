@@ -67,6 +67,51 @@ const factor = (entries: readonly (readonly [string, string, number])[], index: 
   };
 };
 
+/** Inner width of a bilinear form's factorisation: min(#left directions, #right directions). */
+const factorWidth = (entries: readonly (readonly [string, string, number])[]): number =>
+  Math.min(new Set(entries.map(([a]) => a)).size, new Set(entries.map(([, b]) => b)).size);
+
+/**
+ * The model's dimensions without building any tensor (what assembly would produce): used to
+ * compare compilation variants cheaply.
+ */
+export const modelSize = (lowered: LoweredProgram, allocation: Allocation): { config: ModelConfig; parameters: number } => {
+  const t = lowered.typed;
+  const layers = allocation.report.layers;
+  let d = 2 + lowered.auxiliary.length;
+  for (const n of lowered.nodes) d += (lowered.spaces.get(n.id) as SopSpace).directions.length;
+  const heads = new Array<number>(layers).fill(0);
+  const units = new Array<number>(layers).fill(0);
+  let dHead = 1;
+  for (const n of lowered.nodes) {
+    const first = allocation.firstStage.get(n.id) as number;
+    n.stages.forEach((st, k) => {
+      const layer = Math.floor((first + k) / 2);
+      if (st.sublayer === 'attn') {
+        heads[layer] = (heads[layer] as number) + st.heads.length;
+        for (const h of st.heads) dHead = Math.max(dHead, factorWidth(h.qk), factorWidth(h.ov));
+      } else units[layer] = (units[layer] as number) + st.mlps.reduce((x, m) => x + m.units.length, 0);
+    });
+  }
+  const config: ModelConfig = {
+    format: MODEL_FORMAT,
+    version: MODEL_FORMAT_VERSION,
+    n_layers: layers,
+    d_model: d,
+    n_heads: Math.max(1, ...heads),
+    d_head: dHead,
+    d_mlp: Math.max(1, ...units),
+    d_vocab: t.bounds.vocab.length + 2,
+    d_vocab_out: (lowered.spaces.get(lowered.output) as SopSpace).directions.length,
+    n_ctx: t.bounds.maxLen + 1,
+    act_fn: 'relu',
+    normalization_type: null,
+    attn_scale: 1,
+    causal: t.bounds.causal,
+  };
+  return { config, parameters: parameterCount(config) };
+};
+
 export interface AssemblyInput {
   readonly lowered: LoweredProgram;
   readonly allocation: Allocation;

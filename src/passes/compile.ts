@@ -15,7 +15,8 @@ import type { Bounds } from '../typecheck/bounds.js';
 import { planProgram } from '../typecheck/plan.js';
 import { typecheck, type TypedProgram } from '../typecheck/typecheck.js';
 import { allocate, type Allocation } from './allocate.js';
-import { assemble, programHash } from './assemble.js';
+import { assemble, modelSize, programHash } from './assemble.js';
+import { absorbMaps } from './absorbMaps.js';
 import { fuseMaps } from './fuseMaps.js';
 import { lower, type FixedPrecision, type LoweredProgram } from './lower.js';
 
@@ -58,15 +59,32 @@ const build = (
     ),
   );
 
-const better = (a: CompiledModel, b: CompiledModel): boolean =>
-  a.config.n_layers < b.config.n_layers || (a.config.n_layers === b.config.n_layers && a.manifest.parameters < b.manifest.parameters);
+interface Sized {
+  readonly typed: TypedProgram;
+  readonly notes: readonly string[];
+  readonly layers: number;
+  readonly parameters: number;
+}
+
+/** lower → allocate → dimensions only (no tensors): the cost of a candidate. */
+const size = (typed: TypedProgram, notes: readonly string[]): Sized | undefined => {
+  const lowered = lower(typed);
+  if (Either.isLeft(lowered)) return undefined;
+  const allocation = allocate(lowered.right);
+  if (Either.isLeft(allocation)) return undefined;
+  const s = modelSize(lowered.right, allocation.right);
+  return { typed, notes, layers: s.config.n_layers, parameters: s.parameters };
+};
+
+const better = (a: Sized, b: Sized): boolean => a.layers < b.layers || (a.layers === b.layers && a.parameters < b.parameters);
 
 /**
  * Tries, node by node, to carry a numerically-valued s-op as one real dimension instead of a
- * one-hot: kept when the planner accepts it and the compiled model is smaller (layers first,
- * then parameters). `length - indices - 1` then costs two hidden units, not a |L|·|I| table.
+ * one-hot: kept when the planner accepts it and the model is smaller (layers first, then
+ * parameters). `length - indices - 1` then costs two hidden units, not a |L|·|I| table.
  */
-const chooseRepresentations = (typed: TypedProgram, baseline: Compilation, notes: readonly string[], sourceHash: string): Compilation => {
+const chooseRepresentations = (baseline: Sized): Sized => {
+  const typed = baseline.typed;
   const graph = typed.graph;
   const rep = new Map<number, Encoding>();
   const representation = (id: number): Encoding => rep.get(id) ?? declaredOf(typed)(id);
@@ -81,26 +99,18 @@ const chooseRepresentations = (typed: TypedProgram, baseline: Compilation, notes
   for (const g of candidates) {
     rep.set(g.id, 'numerical');
     const plan = planProgram(graph, typed.inference, representation);
-    const trial = Either.isRight(plan) ? build({ ...typed, plan: plan.right }, notes, sourceHash) : undefined;
-    if (trial !== undefined && Either.isRight(trial) && better(trial.right.model, best.model)) {
-      best = trial.right;
+    const trial = Either.isRight(plan) ? size({ ...typed, plan: plan.right }, baseline.notes) : undefined;
+    if (trial !== undefined && better(trial, best)) {
+      best = trial;
       chosen.push(g.label);
     } else rep.delete(g.id);
   }
   if (chosen.length === 0) return best;
-  const note = `carried numerically (one dimension, linear route) instead of one-hot: ${chosen.join(', ')}`;
-  return Either.getOrElse((): Compilation => best)(
-    build({ ...typed, plan: best.typed.plan }, [...notes, note], sourceHash),
-  );
+  return { ...best, notes: [...baseline.notes, `carried numerically (one dimension, linear route) instead of one-hot: ${chosen.join(', ')}`] };
 };
 
-/** Fusion, then the representation search, for one checked variant of the program. */
-const optimise = (
-  typed: TypedProgram,
-  bounds: Bounds,
-  notes: readonly string[],
-  sourceHash: string,
-): Either.Either<readonly Diagnostic[], Compilation> => {
+/** Fusion, map absorption, then the representation search, for one checked variant. */
+const optimise = (typed: TypedProgram, bounds: Bounds, notes: readonly string[]): Sized | undefined => {
   let current = typed;
   const allNotes = [...notes];
   const fusion = fuseMaps(current.program, current.graph, current.inference.valueSets);
@@ -111,9 +121,16 @@ const optimise = (
       allNotes.push(`fused consecutive MLP steps: ${fusion.fused.join('; ')}`);
     }
   }
-  return Either.map((baseline: Compilation) => chooseRepresentations(current, baseline, allNotes, sourceHash))(
-    build(current, allNotes, sourceHash),
-  );
+  const absorption = absorbMaps(current.program, current.graph, current.inference.valueSets);
+  if (absorption.absorbed.length > 0) {
+    const rechecked = typecheck(absorption.program, bounds, { normaliseSelectors: false });
+    if (Either.isRight(rechecked)) {
+      current = rechecked.right;
+      allNotes.push(`maps read only by selects absorbed into their predicates: ${absorption.absorbed.join(', ')}`);
+    }
+  }
+  const baseline = size(current, allNotes);
+  return baseline === undefined ? undefined : chooseRepresentations(baseline);
 };
 
 export const compile = (
@@ -133,12 +150,12 @@ export const compile = (
     { typed: typecheck(program, bounds, { normaliseSelectors: false }), notes: [] as string[] },
     { typed: typecheck(program, bounds, { normaliseSelectors: true }), notes: ['selectors rewritten into cheaper equivalents (lexicographic keys, widths of disjoint unions)'] },
   ];
-  let best: Compilation | undefined;
+  let best: Sized | undefined;
   for (const v of variants) {
     if (Either.isLeft(v.typed)) continue;
-    const c = optimise(v.typed.right, bounds, v.notes, sourceHash);
-    if (Either.isRight(c) && (best === undefined || better(c.right.model, best.model))) best = c.right;
+    const c = optimise(v.typed.right, bounds, v.notes);
+    if (c !== undefined && (best === undefined || better(c, best))) best = c;
   }
-  if (best !== undefined) return Either.right(best);
+  if (best !== undefined) return build(best.typed, best.notes, sourceHash);
   return Either.chain((t: TypedProgram) => build(t, [], sourceHash))(typecheck(program, bounds));
 };

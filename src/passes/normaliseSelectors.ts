@@ -21,7 +21,6 @@ import type { ProgramGraph } from './graph.js';
 import type { ValueSet } from '../typecheck/valueSet.js';
 
 const ORDERS: readonly Comparison[] = ['LT', 'LEQ', 'GT', 'GEQ'];
-const STRICT: Readonly<Partial<Record<Comparison, Comparison>>> = { LT: 'LT', LEQ: 'LT', GT: 'GT', GEQ: 'GT' };
 
 /** The rewritten selector when select(k, k, op) on k = f(a, b) is a lexicographic order on (a, b). */
 const lexicographic = (graph: ProgramGraph, sets: ReadonlyMap<number, ValueSet>, sel: Node): Selector | undefined => {
@@ -42,22 +41,27 @@ const lexicographic = (graph: ProgramGraph, sets: ReadonlyMap<number, ValueSet>,
     }
   }
   const op = sel.predicate.op;
-  const strict = STRICT[op] as Comparison;
   const holds = (p: Comparison, x: Value, y: Value): boolean => applyPredicate({ kind: 'comparison', op: p }, x, y) === true;
+  // each component may be ascending or descending; the minor one is strict exactly when op is
+  const minorChoices: readonly Comparison[] = op === 'LT' || op === 'GT' ? ['LT', 'GT'] : ['LEQ', 'GEQ'];
   for (const [first, second] of [['fst', 'snd'], ['snd', 'fst']] as const) {
     const pick = (p: { a: Value; b: Value }, side: 'fst' | 'snd'): Value => (side === 'fst' ? p.a : p.b);
-    const equivalent = pairs.every((key) =>
-      pairs.every((query) => {
-        const lex =
-          holds(strict, pick(key, first), pick(query, first)) ||
-          (holds('EQ', pick(key, first), pick(query, first)) && holds(op, pick(key, second), pick(query, second)));
-        return holds(op, key.k, query.k) === lex;
-      }),
-    );
-    if (!equivalent) continue;
-    const major = first === 'fst' ? keys.fst : keys.snd;
-    const minor = first === 'fst' ? keys.snd : keys.fst;
-    return D.selectorOr(D.select(major, major, strict), D.selectorAnd(D.select(major, major, 'EQ'), D.select(minor, minor, op)));
+    for (const majorCmp of ['LT', 'GT'] as const) {
+      for (const minorCmp of minorChoices) {
+        const equivalent = pairs.every((key) =>
+          pairs.every((query) => {
+            const lex =
+              holds(majorCmp, pick(key, first), pick(query, first)) ||
+              (holds('EQ', pick(key, first), pick(query, first)) && holds(minorCmp, pick(key, second), pick(query, second)));
+            return holds(op, key.k, query.k) === lex;
+          }),
+        );
+        if (!equivalent) continue;
+        const major = first === 'fst' ? keys.fst : keys.snd;
+        const minor = first === 'fst' ? keys.snd : keys.fst;
+        return D.selectorOr(D.select(major, major, majorCmp), D.selectorAnd(D.select(major, major, 'EQ'), D.select(minor, minor, minorCmp)));
+      }
+    }
   }
   return undefined;
 };

@@ -169,25 +169,13 @@ export const planSelector = (
 
 /** Evaluates a single-group selector formula on one (key value, query value) pair. */
 export const selectorHolds = (graph: ProgramGraph, id: number, key: Value, query: Value): boolean | ExprFailure => {
-  const g = graph.nodes[id];
-  const node = g?.node as Selector;
-  const sub = (i: number): boolean | ExprFailure => selectorHolds(graph, g?.children[i] as number, key, query);
-  switch (node.kind) {
-    case 'select':
-      return applyPredicate(node.predicate, key, query);
-    case 'selectorNot': {
-      const x = sub(0);
-      return x instanceof ExprFailure ? x : !x;
-    }
-    case 'selectorAnd':
-    case 'selectorOr': {
-      const a = sub(0);
-      if (a instanceof ExprFailure) return a;
-      const b = sub(1);
-      if (b instanceof ExprFailure) return b;
-      return node.kind === 'selectorAnd' ? a && b : a || b;
-    }
-  }
+  const g = graph.nodes[id] as { node: Node; children: readonly number[] };
+  const node = g.node as Selector;
+  if (node.kind === 'select') return applyPredicate(node.predicate, key, query);
+  const a = selectorHolds(graph, g.children[0] as number, key, query);
+  if (a instanceof ExprFailure || node.kind === 'selectorNot') return a instanceof ExprFailure ? a : !a;
+  if (node.kind === 'selectorAnd' ? !a : a) return a;
+  return selectorHolds(graph, g.children[1] as number, key, query);
 };
 
 const asValue = (r: Value | ExprFailure): Value | undefined => (r instanceof ExprFailure ? undefined : r);

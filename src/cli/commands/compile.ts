@@ -11,6 +11,7 @@ export interface CompileOptions {
   readonly maxLen?: string;
   readonly causal?: boolean;
   readonly output: string;
+  readonly tracrConstants?: boolean;
   readonly json?: boolean;
 }
 
@@ -22,7 +23,11 @@ export const compileCommand = (path: string, options: CompileOptions): number =>
   const bounds = parseBounds(options.vocab, options.maxLen, options.causal ?? false);
   if (Either.isLeft(bounds)) return failWith(out, bounds.left);
   const started = performance.now();
-  const compiled = compile(program.right, bounds.right);
+  const compiled = compile(
+    program.right,
+    bounds.right,
+    options.tracrConstants ? { fixedPrecision: { softmaxColdness: 100, mlpLargeNumber: 100 } } : {},
+  );
   if (Either.isLeft(compiled)) return failWith(out, compiled.left.map((d) => ({ ...d, where: d.where ?? path })));
   const seconds = (performance.now() - started) / 1000;
   const written = writeModel(options.output, compiled.right.model);

@@ -27,25 +27,26 @@ export interface Score {
 }
 
 class ScoreBuilder {
-  private readonly w = new Map<string, number>();
+  private readonly w = new Map<string, Map<string, number>>();
   add(q: string, k: string, x: number): void {
     if (x === 0) return;
-    const key = `${q}\u0000${k}`;
-    this.w.set(key, (this.w.get(key) ?? 0) + x);
+    let row = this.w.get(q);
+    if (row === undefined) {
+      row = new Map();
+      this.w.set(q, row);
+    }
+    row.set(k, (row.get(k) ?? 0) + x);
   }
   get(q: string, k: string): number {
-    return this.w.get(`${q}\u0000${k}`) ?? 0;
+    return this.w.get(q)?.get(k) ?? 0;
   }
   queryDirs(): string[] {
-    return [...new Set([...this.w.keys()].map((k) => k.split('\u0000')[0] as string))];
+    return [...this.w.keys()];
   }
   build(): ScoreWeights {
-    return [...this.w]
-      .filter(([, x]) => x !== 0)
-      .map(([key, x]) => {
-        const [q, k] = key.split('\u0000') as [string, string];
-        return [q, k, x] as const;
-      });
+    const out: (readonly [string, string, number])[] = [];
+    for (const [q, row] of this.w) for (const [k, x] of row) if (x !== 0) out.push([q, k, x]);
+    return out;
   }
 }
 
@@ -53,23 +54,19 @@ const dirOf = (space: SopSpace, i: number): string => (space.directions[i] as { 
 
 /** Table T over values ∪ {None} of one group, written so that every (a, b) pair scores T(a, b). */
 const addTable = (s: ScoreBuilder, g: ScoreGroup): void => {
-  const Q: (Value | null)[] = [...g.query.values, null];
-  const K: (Value | null)[] = [...g.key.values, null];
   const T = (a: Value | null, b: Value | null): number => (g.holds(b, a) ? 1 : 0);
-  const qDir = (i: number): string => (i < g.query.values.length ? dirOf(g.query, i) : ONE);
-  const kDir = (j: number): string => (j < g.key.values.length ? dirOf(g.key, j) : ONE);
-  const NQ = Q.length - 1;
-  const NK = K.length - 1;
-  Q.forEach((a, i) => {
-    K.forEach((b, j) => {
-      // inclusion-exclusion over the constant `one` features (None is the zero vector)
-      let x = T(a, b);
-      if (i < NQ) x -= T(null, b);
-      if (j < NK) x -= T(a, null);
-      if (i < NQ && j < NK) x += T(null, null);
-      s.add(qDir(i), kDir(j), x);
-    });
+  // rows/columns for None (the zero vector), evaluated once
+  const noneRow = g.key.values.map((b) => T(null, b));
+  const noneCol = g.query.values.map((a) => T(a, null));
+  const noneNone = T(null, null);
+  // inclusion-exclusion over the constant `one` features (None is the zero vector)
+  g.query.values.forEach((a, i) => {
+    const q = dirOf(g.query, i);
+    g.key.values.forEach((b, j) => s.add(q, dirOf(g.key, j), T(a, b) - (noneRow[j] as number) - (noneCol[i] as number) + noneNone));
+    s.add(q, ONE, (noneCol[i] as number) - noneNone);
   });
+  g.key.values.forEach((_, j) => s.add(ONE, dirOf(g.key, j), (noneRow[j] as number) - noneNone));
+  s.add(ONE, ONE, noneNone);
 };
 
 /** BOS key scores `bosScore` for every non-BOS query; the BOS query scores BOS far above any key. */

@@ -152,7 +152,7 @@ const outputLemma = (c: LemmaContext, error: number): Lemma => {
     node: out.label,
     kind: 'output',
     holds: exact && error < tolerance,
-    statement: `the unembedding reads ${out.label}'s directions${exact ? '' : ' (NOT exactly)'}; its error ${fmt(error)} is below the decoding tolerance ${fmt(tolerance)}`,
+    statement: `the unembedding reads ${out.label}'s directions${exact ? '' : ' (NOT exactly)'}; its error ${fmt(error)} ${error < tolerance ? 'is below' : 'EXCEEDS'} the decoding tolerance ${fmt(tolerance)}`,
     numbers: { outputError: error, tolerance },
   };
 };

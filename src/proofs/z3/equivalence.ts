@@ -23,17 +23,19 @@ import { evaluate, formatEvalError } from '../../interpreter/evaluate.js';
 import { isUndecodable, type Decoded } from '../../model/decode.js';
 import type { CompiledModel } from '../../model/model.js';
 import { runModel } from '../../model/run.js';
-import { extractHardSemantics, runHard, UNDECODABLE, type HardAttention, type HardProgram, type Table } from './hardSemantics.js';
-import { ONE, rat, ZERO, type Rat } from './rational.js';
-import { withSolver, type CheckResult, type SolverSession, type Z3Arith, type Z3Bool, type Z3Model } from './solver.js';
-import { EVAL_ERROR, OUTSIDE, sourceSemantics, type SourceNode, type SourceProgram } from './sourceSemantics.js';
-import { Terms, type BoolT, type IntT, type RealT } from './terms.js';
+import { buildQuery, termsFor, type Query } from './encode.js';
+import { extractHardSemantics, runHard, type HardProgram } from './hardSemantics.js';
+import { withSolver, type CheckOutcome, type CheckResult, type SolverSession, type Z3BitVec, type Z3Bool, type Z3Model } from './solver.js';
+import { sourceSemantics, type SourceProgram } from './sourceSemantics.js';
+import type { BoolT } from './terms.js';
 
 export interface EquivalenceOptions {
   /** Check lengths 1..maxLen (default: the model's maximum length). */
   readonly maxLen?: number;
   /** Per query (one length), in milliseconds (default 60 s). */
   readonly timeoutMs?: number;
+  /** Prove node-by-node correspondence lemmas before the goal (experimental). */
+  readonly lemmas?: boolean;
 }
 
 export interface LengthResult {
@@ -68,263 +70,12 @@ export interface EquivalenceResult {
   readonly seconds: number;
 }
 
-/** The "first selected key" of a categorical aggregate when none is selected. */
-const NONE_SELECTED = -4;
-
 /** Spurious inputs excluded per length before giving up with `unknown`. */
 const MAX_SPURIOUS = 16;
 
-/** One way the query can be satisfied (a difference, a program error, an undecodable value). */
-export interface Disjunct {
-  readonly what: string;
-  readonly cond: BoolT;
+interface Goal extends Query {
+  readonly tokens: Z3BitVec[];
 }
-
-interface Goal {
-  readonly tokens: Z3Arith[];
-  readonly disjuncts: Disjunct[];
-}
-
-// ---------------------------------------------------------------- the source program
-
-/** The interpreter's semantics at length n: value indices per s-op, selector matrices, failure conditions. */
-const encodeSource = (T: Terms, src: SourceProgram, n: number, tokens: readonly IntT[], goal: Disjunct[]): IntT[] => {
-  const sops: IntT[][] = [];
-  const sels: BoolT[][][] = [];
-  const visible = (q: number): number => (src.causal ? q + 1 : n);
-  const flagValue = (node: SourceNode, xs: readonly IntT[], sentinel: number, what: string): void => {
-    xs.forEach((x, i) => goal.push({ what: `source ${node.label}@${i}: ${what}`, cond: T.eqInt(x, sentinel) }));
-  };
-  const tokenTable = (node: Extract<SourceNode, { kind: 'tokens' }>): Table<number> => ({ dims: [node.table.length], data: node.table });
-  src.nodes.forEach((node, id) => {
-    const name = `s.${node.label}`;
-    switch (node.kind) {
-      case 'tokens': {
-        const table = tokenTable(node);
-        sops[id] = tokens.map((t) => T.lookupInt(table, [t]));
-        flagValue(node, sops[id] as IntT[], OUTSIDE, 'token outside the value set');
-        return;
-      }
-      case 'indices':
-        sops[id] = Array.from({ length: n }, (_, i) => node.table[i] as number);
-        flagValue(node, sops[id] as IntT[], OUTSIDE, 'index outside the value set');
-        return;
-      case 'full':
-        sops[id] = new Array<IntT>(n).fill(node.index);
-        flagValue(node, sops[id] as IntT[], OUTSIDE, 'constant outside the value set');
-        return;
-      case 'table': {
-        const xs = Array.from({ length: n }, (_, i) => T.defineInt(`${name}@${i}`, T.lookupInt(node.table, node.inputs.map((inp) => (sops[inp] as IntT[])[i] as IntT))));
-        sops[id] = xs;
-        if (node.table.data.includes(EVAL_ERROR)) flagValue(node, xs, EVAL_ERROR, 'the function fails');
-        if (node.table.data.includes(OUTSIDE)) flagValue(node, xs, OUTSIDE, 'result outside the value set');
-        return;
-      }
-      case 'select': {
-        const keys = sops[node.keys] as IntT[];
-        const queries = sops[node.queries] as IntT[];
-        const holds: Table<boolean> = { dims: node.table.dims, data: node.table.data.map((x) => x === 1) };
-        const fails: Table<boolean> = { dims: node.table.dims, data: node.table.data.map((x) => x === EVAL_ERROR) };
-        const canFail = fails.data.includes(true);
-        sels[id] = Array.from({ length: n }, (_, q) =>
-          Array.from({ length: n }, (_, k) => {
-            if (k >= visible(q)) return false;
-            const idx = [keys[k] as IntT, queries[q] as IntT];
-            if (canFail) goal.push({ what: `source ${node.label}@${q},${k}: the predicate fails`, cond: T.lookupBool(fails, idx) });
-            return T.lookupBool(holds, idx);
-          }),
-        );
-        return;
-      }
-      case 'and':
-      case 'or': {
-        const a = sels[node.fst] as BoolT[][];
-        const b = sels[node.snd] as BoolT[][];
-        sels[id] = a.map((row, q) => row.map((x, k) => (node.kind === 'and' ? T.and([x, (b[q] as BoolT[])[k] as BoolT]) : T.or([x, (b[q] as BoolT[])[k] as BoolT]))));
-        return;
-      }
-      case 'not': {
-        const a = sels[node.inner] as BoolT[][];
-        sels[id] = a.map((row, q) => row.map((x, k) => (k < visible(q) ? T.not(x) : false)));
-        return;
-      }
-      case 'width': {
-        const m = sels[node.selector] as BoolT[][];
-        const table: Table<number> = { dims: [node.table.length], data: node.table };
-        const xs = m.map((row, q) => T.defineInt(`${name}@${q}`, T.lookupInt(table, [T.sumInt(row.map((s) => T.iteInt(s, 1, 0)))])));
-        sops[id] = xs;
-        if (node.table.includes(OUTSIDE)) flagValue(node, xs, OUTSIDE, 'width outside the value set');
-        return;
-      }
-      case 'aggregate': {
-        const m = sels[node.selector] as BoolT[][];
-        const vals = sops[node.value] as IntT[];
-        if (node.encoding === 'categorical') {
-          const remap: Table<number> = { dims: [(node.remap ?? []).length], data: node.remap ?? [] };
-          const xs = m.map((row, q) => {
-            // the first selected key's value (an index into the aggregated s-op's values)
-            let first: IntT = NONE_SELECTED;
-            for (let k = n - 1; k >= 0; k--) first = T.iteInt(row[k] as BoolT, vals[k] as IntT, first);
-            const chosen = T.defineInt(`${name}.first@${q}`, first);
-            goal.push({
-              what: `source ${node.label}@${q}: selected keys hold different values`,
-              cond: T.or(row.map((s, k) => T.and([s, T.not(T.eqInt(vals[k] as IntT, chosen))]))),
-            });
-            return T.defineInt(`${name}@${q}`, T.iteInt(T.or(row), T.lookupInt(remap, [chosen]), node.defaultIndex));
-          });
-          sops[id] = xs;
-          flagValue(node, xs, OUTSIDE, 'value outside the value set');
-          return;
-        }
-        const valueNumbers = node.valueNumbers ?? [];
-        const numbers = node.numbers ?? [];
-        const asNumber: Table<Rat> = { dims: [valueNumbers.length], data: valueNumbers.map((r) => r ?? ZERO) };
-        const nonNumber: Table<boolean> = { dims: [valueNumbers.length], data: valueNumbers.map((r) => r === undefined) };
-        const xs = m.map((row, q) => {
-          if (nonNumber.data.includes(true)) {
-            goal.push({
-              what: `source ${node.label}@${q}: mean over a non-number`,
-              cond: T.or(row.map((s, k) => T.and([s, T.lookupBool(nonNumber, [vals[k] as IntT])]))),
-            });
-          }
-          const count = T.sumReal(row.map((s) => T.iteReal(s, ONE, ZERO)));
-          const sum = T.sumReal(row.map((s, k) => T.iteReal(s, T.lookupReal(asNumber, [vals[k] as IntT]), ZERO)));
-          // the mean is the value m with Σ sel·v = m · Σ sel (exact rationals); none matching: OUTSIDE
-          let acc: IntT = OUTSIDE;
-          for (let j = numbers.length - 1; j >= 0; j--) {
-            const mj = numbers[j];
-            if (mj === undefined) continue;
-            acc = T.iteInt(T.cmpReal(sum, '=', T.scaleReal(count, mj)), j, acc);
-          }
-          return T.defineInt(`${name}@${q}`, T.iteInt(T.cmpReal(count, '=', ZERO), node.defaultIndex, acc));
-        });
-        sops[id] = xs;
-        flagValue(node, xs, OUTSIDE, 'mean outside the value set');
-        return;
-      }
-    }
-  });
-  return sops[src.output] as IntT[];
-};
-
-// ---------------------------------------------------------------- the model's hard semantics
-
-const encodeHard = (T: Terms, hp: HardProgram, n: number, tokens: readonly IntT[], goal: Disjunct[]): IntT[] => {
-  const xs: IntT[][] = [];
-  const visible = (q: number): number => (hp.causal ? q + 1 : n);
-  const at = (node: number, i: number): IntT => (xs[node] as IntT[])[i] as IntT;
-  /** Winners of hard attention at query q: BOS and each visible key. */
-  const winners = (att: HardAttention, name: string, q: number): { bos: BoolT; keys: BoolT[] } => {
-    const qIdx = att.queries.map((node) => at(node, q));
-    const ranks = Array.from({ length: visible(q) }, (_, k) => T.lookupInt(att.rank, [...qIdx, ...att.keys.map((node) => at(node, k))]));
-    const bosRank = T.lookupInt(att.bosRank, qIdx);
-    const best = T.maxInt(`${name}.max@${q}`, [bosRank, ...ranks]);
-    return { bos: T.eqInt(bosRank, best), keys: ranks.map((r) => T.eqInt(r, best)) };
-  };
-  const flagUndecodable = (label: string, values: readonly IntT[]): void => {
-    values.forEach((x, i) => goal.push({ what: `model ${label}@${i}: undecodable`, cond: T.eqInt(x, UNDECODABLE) }));
-  };
-  hp.nodes.forEach((node, id) => {
-    const name = `m.${node.label}`;
-    switch (node.kind) {
-      case 'embed':
-        xs[id] = tokens.map((t, i) => T.lookupInt(node.table, [i, t]));
-        break;
-      case 'mlp':
-        xs[id] = Array.from({ length: n }, (_, i) => T.defineInt(`${name}@${i}`, T.lookupInt(node.table, node.inputs.map((inp) => at(inp, i)))));
-        break;
-      case 'width': {
-        xs[id] = Array.from({ length: n }, (_, q) => {
-          const w = winners(node.attention, name, q);
-          const count = T.sumInt([w.bos, ...w.keys].map((s) => T.iteInt(s, 1, 0)));
-          return T.defineInt(`${name}@${q}`, T.lookupInt(node.table, [T.iteInt(w.bos, 1, 0), count]));
-        });
-        break;
-      }
-      case 'aggregate': {
-        const space = node.space;
-        xs[id] = Array.from({ length: n }, (_, q) => {
-          const w = winners(node.attention, name, q);
-          const count = T.sumReal([w.bos, ...w.keys].map((s) => T.iteReal(s, ONE, ZERO)));
-          const sums = node.written.map((comp, j) => {
-            const table: Table<Rat> = { dims: [comp.length], data: comp };
-            return T.sumReal([
-              T.iteReal(w.bos, node.writtenBos[j] as Rat, ZERO),
-              ...w.keys.map((s, k) => T.iteReal(s, T.lookupReal(table, [at(node.value, k)]), ZERO)),
-            ]);
-          });
-          let acc: IntT;
-          if (space.representation === 'numerical') {
-            // the nearest value: lo·count ≤ Σ < hi·count
-            const sum = sums[0] ?? ZERO;
-            acc = UNDECODABLE;
-            const intervals = space.intervals ?? [];
-            for (let j = intervals.length - 1; j >= 0; j--) {
-              const [lo, hi] = intervals[j] as readonly [Rat, Rat];
-              acc = T.iteInt(T.and([T.cmpReal(T.scaleReal(count, lo), '<=', sum), T.cmpReal(sum, '<', T.scaleReal(count, hi))]), j, acc);
-            }
-          } else {
-            // argmax (the first of equal maxima) if its average reaches 1/2, else None
-            acc = 0;
-            const half = rat(1n, 2n);
-            for (let j = sums.length - 1; j >= 0; j--) {
-              const sj = sums[j] as RealT;
-              const best = T.and([
-                T.cmpReal(T.scaleReal(count, half), '<=', sj),
-                ...sums.map((si, i) => (i < j ? T.cmpReal(si, '<', sj) : i > j ? T.cmpReal(si, '<=', sj) : true)),
-              ]);
-              acc = T.iteInt(best, j + 1, acc);
-            }
-          }
-          return T.defineInt(`${name}@${q}`, acc);
-        });
-        break;
-      }
-    }
-    const table = node.kind === 'aggregate' ? undefined : node.table;
-    if (node.kind === 'aggregate' ? node.space.representation === 'numerical' : (table as Table<number>).data.includes(UNDECODABLE)) {
-      flagUndecodable(node.label, xs[id] as IntT[]);
-    }
-  });
-  return xs[hp.output] as IntT[];
-};
-
-// ---------------------------------------------------------------- one length
-
-const UNDECODABLE_OUT = -2;
-
-/** Both outputs as indices into one list of values, so the comparison is integer equality. */
-const outputTables = (src: SourceProgram, hp: HardProgram): { source: Table<number>; model: Table<number>; values: Value[] } => {
-  const values: Value[] = [];
-  const indexOf = (v: Value): number => {
-    const i = values.findIndex((u) => (u === null || v === null ? u === v : valuesClose(u, v)));
-    if (i >= 0) return i;
-    values.push(v);
-    return values.length - 1;
-  };
-  const srcValues = (src.nodes[src.output] as { values: readonly Value[] }).values;
-  const source = { dims: [srcValues.length], data: srcValues.map(indexOf) };
-  const model = { dims: [hp.unembed.length], data: hp.unembed.map((v) => (v === undefined ? UNDECODABLE_OUT : indexOf(v))) };
-  return { source, model, values };
-};
-
-/**
- * The query's goal at length n. With constant tokens every term folds to a constant, which makes
- * this an evaluator of the encoding itself (used by the tests).
- */
-export const buildGoal = (T: Terms, src: SourceProgram, hp: HardProgram, tokens: readonly IntT[]): Disjunct[] => {
-  const n = tokens.length;
-  const disjuncts: Disjunct[] = [];
-  const srcOut = encodeSource(T, src, n, tokens, disjuncts);
-  const hardOut = encodeHard(T, hp, n, tokens, disjuncts);
-  const out = outputTables(src, hp);
-  for (let i = 0; i < n; i++) {
-    const a = T.lookupInt(out.source, [srcOut[i] as IntT]);
-    const b = T.lookupInt(out.model, [hardOut[i] as IntT]);
-    disjuncts.push({ what: `output@${i}: the interpreter and the hard-attention model differ`, cond: T.not(T.eqInt(a, b)) });
-  }
-  return disjuncts;
-};
 
 const showDecoded = (xs: readonly Decoded[]): Value[] => xs.map((x) => (isUndecodable(x) ? '?' : x));
 
@@ -339,7 +90,7 @@ const replay = (program: SOp, compiled: CompiledModel, input: Value[], causal: b
   return agree ? undefined : { input, expected: [...want.right], actual };
 };
 
-const modelInt = (model: Z3Model, x: Z3Arith): number => Number((model.eval(x, true) as unknown as { value(): bigint }).value());
+const modelInt = (model: Z3Model, x: Z3BitVec): number => Number((model.eval(x, true) as unknown as { value(): bigint }).value());
 
 interface LengthOutcome {
   readonly result: LengthResult;
@@ -356,22 +107,47 @@ const checkLength = async (
   hp: HardProgram,
   n: number,
   timeoutMs: number,
+  useLemmas: boolean,
 ): Promise<LengthOutcome> => {
   const started = performance.now();
   const seconds = (): number => (performance.now() - started) / 1000;
-  const T = new Terms(session.ctx);
-  const tokens = Array.from({ length: n }, (_, i) => session.ctx.Int.const(`t${i}`));
-  const goal: Goal = { tokens, disjuncts: buildGoal(T, src, hp, tokens) };
-  const solver = session.solver(timeoutMs);
-  for (const t of goal.tokens) solver.add(t.ge(0), t.lt(hp.vocab.length));
-  for (const d of T.definitions) solver.add(d);
-  solver.add(T.bool(T.or(goal.disjuncts.map((d) => d.cond))));
+  const T = termsFor(session.ctx, src, hp, n);
+  const tokens = Array.from({ length: n }, (_, i) => T.intVar(`t${i}`));
+  const goal: Goal = { tokens, ...buildQuery(T, src, hp, tokens) };
+  // Every check gets a fresh solver with all facts re-asserted: Z3 preprocesses a solver's first
+  // check (solve-eqs, ITE elimination, ...) but runs later checks of the same solver incrementally
+  // without it, which is far slower here.
+  const facts: Z3Bool[] = [...goal.tokens.map((t) => T.bool(T.below(t, hp.vocab.length))), ...T.definitions];
+  const check = (extra: readonly BoolT[], ms: number): Promise<CheckOutcome> => {
+    const solver = session.solver(Math.max(1, Math.round(ms)));
+    for (const f of facts) solver.add(f);
+    for (const e of extra) solver.add(T.bool(e));
+    return session.check(solver);
+  };
+  const remaining = (): number => timeoutMs - (performance.now() - started);
+  // correspondence lemmas, in graph order: each proven one is asserted (it holds on every input)
+  const fails = T.or(goal.disjuncts.filter((d) => d.kind === 'fails').map((d) => d.cond));
+  const lemmaBudget = Math.max(500, timeoutMs / 20);
+  let proven = 0;
+  if (useLemmas) {
+    for (const lemma of goal.lemmas) {
+      if (lemma.differs === false) continue;
+      if (remaining() < 2 * lemmaBudget) break;
+      const r = await check([T.not(fails), lemma.differs], lemmaBudget);
+      if (r.result === 'unsat') {
+        facts.push(T.bool(T.or([fails, T.not(lemma.differs)])));
+        proven++;
+      }
+      if (process.env['Z3_DEBUG']) console.error(`  lemma ${lemma.what}: ${r.result} in ${r.seconds.toFixed(3)} s`);
+    }
+  }
+  const target = T.or(goal.disjuncts.map((d) => d.cond));
+  if (process.env['Z3_DEBUG']) console.error(`n=${n} encoded in ${seconds().toFixed(3)} s: ${T.definitions.length} definitions, ${goal.disjuncts.length} disjuncts, ${proven}/${goal.lemmas.length} lemmas`);
   const spurious: SpuriousInput[] = [];
+  const excluded: BoolT[] = [];
   for (;;) {
-    const remaining = timeoutMs - (performance.now() - started);
-    if (remaining <= 0) return { result: { n, result: 'unknown', seconds: seconds() }, spurious, reason: `length ${n}: timeout` };
-    solver.set('timeout', Math.max(1, Math.round(remaining)));
-    const outcome = await session.check(solver);
+    if (remaining() <= 0) return { result: { n, result: 'unknown', seconds: seconds() }, spurious, reason: `length ${n}: timeout` };
+    const outcome = await check([target, ...excluded], remaining());
     if (outcome.result !== 'sat') {
       const reason = outcome.result === 'unknown' ? `length ${n}: Z3 answered unknown (${outcome.reason ?? 'no reason'})` : undefined;
       return { result: { n, result: outcome.result, seconds: seconds() }, spurious, ...(reason ? { reason } : {}) };
@@ -390,7 +166,7 @@ const checkLength = async (
       return { result: { n, result: 'unknown', seconds: seconds() }, spurious, reason: `length ${n}: ${MAX_SPURIOUS} inputs where only the hard-attention abstraction disagrees` };
     }
     // exclude this input (checked concretely) and ask again
-    solver.add(session.ctx.Or(...goal.tokens.map((t, i) => t.neq(toks[i] as number))));
+    excluded.push(T.or(goal.tokens.map((t, i) => T.not(T.eqInt(t, toks[i] as number)))));
   }
 };
 
@@ -416,7 +192,7 @@ export const checkBoundedEquivalence = async (
     const perLength: LengthResult[] = [];
     const spurious: SpuriousInput[] = [];
     for (let n = 1; n <= maxLen; n++) {
-      const r = await checkLength(session, program, compiled, src.right, hard.right, n, timeoutMs);
+      const r = await checkLength(session, program, compiled, src.right, hard.right, n, timeoutMs, options.lemmas ?? false);
       perLength.push(r.result);
       spurious.push(...r.spurious);
       const extra = spurious.length > 0 ? { spurious } : {};

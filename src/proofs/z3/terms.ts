@@ -1,20 +1,35 @@
 /**
- * Solver terms with constant folding: a term is a JS constant (number, boolean, exact rational)
- * until it depends on a token, and only then a Z3 expression. Most of a RASP program at a fixed
- * length is constant (indices, length, position-only maps, selectors over them), so the queries
- * stay small. Table lookups become ITE chains over the index's values, with equal results merged.
+ * Solver terms with constant folding: a term is a JS constant (number, bigint, boolean) until it
+ * depends on a token, and only then a Z3 expression. Most of a RASP program at a fixed length is
+ * constant (indices, length, position-only maps, selectors over them), so queries stay small.
+ *
+ * Everything is finite, so integers are bit-vectors and Z3 solves the queries by bit-blasting to
+ * SAT (much faster here than linear arithmetic over ITE chains):
+ * - `IntT`: value indices, ranks and counts, signed bit-vectors of width `intBits`;
+ * - `WideT`: exact rationals scaled to integers by a per-node common denominator (sums of what
+ *   keys write, means), signed bit-vectors of width `wideBits`.
+ * Table lookups become ITE chains over the index's values, with equal results merged.
  */
 import type { Table } from './hardSemantics.js';
-import { add, cmp, mul, ratText, ZERO, type Rat } from './rational.js';
-import type { Z3Arith, Z3Bool, Z3Context } from './solver.js';
+import type { Z3BitVec, Z3Bool, Z3Context } from './solver.js';
 
-export type IntT = number | Z3Arith;
+export type IntT = number | Z3BitVec;
+export type WideT = bigint | Z3BitVec;
 export type BoolT = boolean | Z3Bool;
-export type RealT = Rat | Z3Arith;
-type Leaf = number | boolean | Rat;
-type Term = IntT | BoolT | RealT;
+type Leaf = number | bigint | boolean;
+type Term = IntT | WideT | BoolT;
+type Kind = 'int' | 'wide' | 'bool';
 
-export const isRat = (x: unknown): x is Rat => typeof x === 'object' && x !== null && typeof (x as Rat).p === 'bigint';
+/** Bits of a signed bit-vector that holds every integer of magnitude ≤ max. */
+export const bitsFor = (max: bigint | number): number => {
+  let m = typeof max === 'bigint' ? (max < 0n ? -max : max) : BigInt(Math.ceil(Math.abs(max)));
+  let bits = 1;
+  while (m > 0n) {
+    m >>= 1n;
+    bits++;
+  }
+  return bits;
+};
 
 export class Terms {
   private readonly ids = new Map<object, number>();
@@ -23,7 +38,11 @@ export class Terms {
   readonly definitions: Z3Bool[] = [];
   private fresh = 0;
 
-  constructor(readonly ctx: Z3Context) {}
+  constructor(
+    readonly ctx: Z3Context,
+    readonly intBits: number,
+    readonly wideBits: number,
+  ) {}
 
   private idOf(x: object): number {
     let id = this.ids.get(x);
@@ -34,22 +53,27 @@ export class Terms {
     return id;
   }
 
-  int(x: IntT): Z3Arith {
-    return typeof x === 'number' ? this.ctx.Int.val(x) : x;
+  /** A fresh integer variable (e.g. a token). */
+  intVar(name: string): Z3BitVec {
+    return this.ctx.BitVec.const(name, this.intBits);
+  }
+
+  int(x: IntT): Z3BitVec {
+    return typeof x === 'number' ? this.ctx.BitVec.val(x, this.intBits) : x;
+  }
+
+  wide(x: WideT): Z3BitVec {
+    return typeof x === 'bigint' ? this.ctx.BitVec.val(x, this.wideBits) : x;
   }
 
   bool(x: BoolT): Z3Bool {
     return typeof x === 'boolean' ? this.ctx.Bool.val(x) : x;
   }
 
-  real(x: RealT): Z3Arith {
-    return isRat(x) ? this.ctx.Real.val(ratText(x)) : x;
-  }
-
   /** A named integer variable equal to the term (constants stay constants). */
   defineInt(name: string, x: IntT): IntT {
     if (typeof x === 'number') return x;
-    const v = this.ctx.Int.const(`${name}#${this.fresh++}`);
+    const v = this.ctx.BitVec.const(`${name}#${this.fresh++}`, this.intBits);
     this.definitions.push(v.eq(x));
     return v;
   }
@@ -59,8 +83,27 @@ export class Terms {
     return this.int(a).eq(this.int(b));
   }
 
+  /** a ≥ b (signed). */
+  geInt(a: IntT, b: IntT): BoolT {
+    if (typeof a === 'number' && typeof b === 'number') return a >= b;
+    return this.int(a).sge(this.int(b));
+  }
+
+  /** 0 ≤ a < bound, for a variable read as unsigned. */
+  below(a: IntT, bound: number): BoolT {
+    if (typeof a === 'number') return a >= 0 && a < bound;
+    return a.ult(this.ctx.BitVec.val(bound, this.intBits));
+  }
+
   not(a: BoolT): BoolT {
     return typeof a === 'boolean' ? !a : this.ctx.Not(a);
+  }
+
+  iff(a: BoolT, b: BoolT): BoolT {
+    if (typeof a === 'boolean' && typeof b === 'boolean') return a === b;
+    if (typeof a === 'boolean') return a ? b : this.not(b);
+    if (typeof b === 'boolean') return b ? a : this.not(a);
+    return this.ctx.Iff(a, b);
   }
 
   and(xs: readonly BoolT[]): BoolT {
@@ -78,75 +121,63 @@ export class Terms {
   iteInt(c: BoolT, a: IntT, b: IntT): IntT {
     if (typeof c === 'boolean') return c ? a : b;
     if (typeof a === 'number' && typeof b === 'number' && a === b) return a;
-    return this.ctx.If(c, this.int(a), this.int(b)) as Z3Arith;
+    return this.ctx.If(c, this.int(a), this.int(b)) as Z3BitVec;
   }
 
-  iteReal(c: BoolT, a: RealT, b: RealT): RealT {
+  iteWide(c: BoolT, a: WideT, b: WideT): WideT {
     if (typeof c === 'boolean') return c ? a : b;
-    if (isRat(a) && isRat(b) && cmp(a, b) === 0) return a;
-    return this.ctx.If(c, this.real(a), this.real(b)) as Z3Arith;
+    if (typeof a === 'bigint' && typeof b === 'bigint' && a === b) return a;
+    return this.ctx.If(c, this.wide(a), this.wide(b)) as Z3BitVec;
+  }
+
+  iteBool(c: BoolT, a: BoolT, b: BoolT): BoolT {
+    if (typeof c === 'boolean') return c ? a : b;
+    if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? a : a ? c : this.not(c);
+    return this.ctx.If(c, this.bool(a), this.bool(b));
   }
 
   sumInt(xs: readonly IntT[]): IntT {
     let k = 0;
-    const rest: Z3Arith[] = [];
+    const rest: Z3BitVec[] = [];
     for (const x of xs) {
       if (typeof x === 'number') k += x;
       else rest.push(x);
     }
     if (rest.length === 0) return k;
-    const [first, ...more] = rest as [Z3Arith, ...Z3Arith[]];
-    return k === 0 ? (more.length === 0 ? first : this.ctx.Sum(first, ...more)) : this.ctx.Sum(first, ...more, this.ctx.Int.val(k));
+    if (k !== 0) rest.push(this.int(k));
+    return rest.reduce((a, b) => a.add(b));
   }
 
-  sumReal(xs: readonly RealT[]): RealT {
-    let k: Rat = ZERO;
-    const rest: Z3Arith[] = [];
+  sumWide(xs: readonly WideT[]): WideT {
+    let k = 0n;
+    const rest: Z3BitVec[] = [];
     for (const x of xs) {
-      if (isRat(x)) k = add(k, x);
+      if (typeof x === 'bigint') k += x;
       else rest.push(x);
     }
     if (rest.length === 0) return k;
-    const [first, ...more] = rest as [Z3Arith, ...Z3Arith[]];
-    return k.p === 0n ? (more.length === 0 ? first : this.ctx.Sum(first, ...more)) : this.ctx.Sum(first, ...more, this.real(k));
+    if (k !== 0n) rest.push(this.wide(k));
+    return rest.reduce((a, b) => a.add(b));
   }
 
-  scaleReal(x: RealT, k: Rat): RealT {
-    if (isRat(x)) return mul(x, k);
-    if (k.p === 0n) return ZERO;
-    return k.p === k.q ? x : x.mul(this.real(k));
-  }
-
-  /** a ≤ b, a < b or a = b over reals. */
-  cmpReal(a: RealT, op: '<=' | '<' | '=', b: RealT): BoolT {
-    if (isRat(a) && isRat(b)) {
-      const c = cmp(a, b);
-      return op === '<=' ? c <= 0 : op === '<' ? c < 0 : c === 0;
-    }
-    const x = this.real(a);
-    const y = this.real(b);
-    return op === '<=' ? x.le(y) : op === '<' ? x.lt(y) : x.eq(y);
-  }
-
-  /** max of integer terms: a constant, or a fresh variable constrained to be the maximum. */
-  maxInt(name: string, xs: readonly IntT[]): IntT {
-    if (xs.every((x): x is number => typeof x === 'number')) return Math.max(...xs);
-    const m = this.ctx.Int.const(`${name}#${this.fresh++}`);
-    for (const x of xs) this.definitions.push(m.ge(this.int(x)));
-    this.definitions.push(this.ctx.Or(...xs.map((x) => m.eq(this.int(x)))));
-    return m;
+  /** a ≤ b, a < b or a = b (signed). */
+  cmpWide(a: WideT, op: '<=' | '<' | '=', b: WideT): BoolT {
+    if (typeof a === 'bigint' && typeof b === 'bigint') return op === '<=' ? a <= b : op === '<' ? a < b : a === b;
+    const x = this.wide(a);
+    const y = this.wide(b);
+    return op === '<=' ? x.sle(y) : op === '<' ? x.slt(y) : x.eq(y);
   }
 
   lookupInt(table: Table<number>, idx: readonly IntT[]): IntT {
-    return this.lookup(table, idx) as IntT;
+    return this.lookup(table, idx, 'int') as IntT;
   }
 
   lookupBool(table: Table<boolean>, idx: readonly IntT[]): BoolT {
-    return this.lookup(table, idx) as BoolT;
+    return this.lookup(table, idx, 'bool') as BoolT;
   }
 
-  lookupReal(table: Table<Rat>, idx: readonly IntT[]): RealT {
-    return this.lookup(table, idx) as RealT;
+  lookupWide(table: Table<bigint>, idx: readonly IntT[]): WideT {
+    return this.lookup(table, idx, 'wide') as WideT;
   }
 
   /**
@@ -154,21 +185,28 @@ export class Terms {
    * entry 0: the caller flags sentinels itself); a symbolic index becomes an ITE chain over the
    * groups of its values with equal results, the largest group last (as the else branch).
    */
-  private lookup(table: Table<Leaf>, idx: readonly IntT[]): Term {
+  private lookup(table: Table<Leaf>, idx: readonly IntT[], kind: Kind): Term {
     const key = `${this.idOf(table)}|${idx.map((x) => (typeof x === 'number' ? `${x}` : `z${this.idOf(x)}`)).join(',')}`;
     const done = this.lookups.get(key);
     if (done !== undefined) return done;
-    const r = this.lookupFrom(table, idx, 0, 0);
+    const r = this.lookupFrom(table, idx, kind, 0, 0);
     this.lookups.set(key, r);
     return r;
   }
 
-  private lookupFrom(table: Table<Leaf>, idx: readonly IntT[], dim: number, offset: number): Term {
+  private lookupFrom(table: Table<Leaf>, idx: readonly IntT[], kind: Kind, dim: number, offset: number): Term {
     if (dim === table.dims.length) return table.data[offset] as Leaf;
     const size = table.dims[dim] as number;
     const at = idx[dim] as IntT;
-    const sub = (v: number): Term => this.lookupFrom(table, idx, dim + 1, offset * size + v);
+    const sub = (v: number): Term => this.lookupFrom(table, idx, kind, dim + 1, offset * size + v);
     if (typeof at === 'number') return sub(at >= 0 && at < size ? at : 0);
+    // sub-tables are shared between lookups that agree on the remaining indices
+    const key = `${this.idOf(table)}@${dim}:${offset}|${idx
+      .slice(dim)
+      .map((x) => (typeof x === 'number' ? `${x}` : `z${this.idOf(x)}`))
+      .join(',')}`;
+    const done = this.lookups.get(key);
+    if (done !== undefined) return done;
     const groups = new Map<string, { term: Term; members: number[] }>();
     for (let v = 0; v < size; v++) {
       const term = sub(v);
@@ -182,24 +220,17 @@ export class Terms {
     for (let i = list.length - 2; i >= 0; i--) {
       const g = list[i] as { term: Term; members: number[] };
       const cond = this.or(g.members.map((v) => this.eqInt(at, v)));
-      acc = this.ite(cond, g.term, acc);
+      acc = kind === 'bool' ? this.iteBool(cond, g.term as BoolT, acc as BoolT) : kind === 'wide' ? this.iteWide(cond, g.term as WideT, acc as WideT) : this.iteInt(cond, g.term as IntT, acc as IntT);
     }
+    this.lookups.set(key, acc);
     return acc;
   }
 
   private termKey(t: Term): string {
     if (typeof t === 'number') return `n${t}`;
+    if (typeof t === 'bigint') return `w${t}`;
     if (typeof t === 'boolean') return `b${t}`;
-    if (isRat(t)) return `r${ratText(t)}`;
     return `z${this.idOf(t)}`;
   }
 
-  private ite(c: BoolT, a: Term, b: Term): Term {
-    if (typeof a === 'boolean' || typeof b === 'boolean' || this.ctx.isBool(a)) {
-      if (typeof c === 'boolean') return c ? a : b;
-      return this.ctx.If(c, this.bool(a as BoolT), this.bool(b as BoolT)) as Z3Bool;
-    }
-    if (isRat(a) || isRat(b) || (typeof a !== 'number' && this.ctx.isReal(a))) return this.iteReal(c, a as RealT, b as RealT);
-    return this.iteInt(c, a as IntT, b as IntT);
-  }
 }
