@@ -38,25 +38,37 @@ export interface HeadBound {
   readonly keys: number;
 }
 
-/** Evaluates a selector formula on one key and one query assignment (s-op label → value). */
-const holds = (c: LemmaContext, id: number, key: ReadonlyMap<string, Value>, query: ReadonlyMap<string, Value>): boolean => {
-  const g = c.graph.nodes[id] as { node: Node; children: readonly number[] };
-  const n = g.node;
-  switch (n.kind) {
-    case 'select': {
-      const [k, q] = g.children as [number, number];
-      const r = applyPredicate(n.predicate, key.get(c.graph.nodes[k]?.label ?? '') ?? null, query.get(c.graph.nodes[q]?.label ?? '') ?? null);
-      return r === true;
+/**
+ * The selector formula as a function of value indices (key combination, query combination),
+ * each atom a precomputed truth table over its key and query values.
+ */
+const compileSelector = (
+  c: LemmaContext,
+  selectorId: number,
+  sides: { readonly queries: readonly string[]; readonly keys: readonly string[] },
+  qValues: readonly (readonly Value[])[],
+  kValues: readonly (readonly Value[])[],
+): ((k: readonly number[], q: readonly number[]) => boolean) => {
+  const build = (id: number): ((k: readonly number[], q: readonly number[]) => boolean) => {
+    const g = c.graph.nodes[id] as { node: Node; children: readonly number[] };
+    const n = g.node;
+    if (n.kind === 'select') {
+      const [kId, qId] = g.children as [number, number];
+      const kp = sides.keys.indexOf(c.graph.nodes[kId]?.label ?? '');
+      const qp = sides.queries.indexOf(c.graph.nodes[qId]?.label ?? '');
+      const ks = kValues[kp] as readonly Value[];
+      const qs = qValues[qp] as readonly Value[];
+      const table = new Uint8Array(ks.length * qs.length);
+      ks.forEach((kv, ki) => qs.forEach((qv, qi) => (table[ki * qs.length + qi] = applyPredicate(n.predicate, kv, qv) === true ? 1 : 0)));
+      const width = qs.length;
+      return (k, q) => table[(k[kp] as number) * width + (q[qp] as number)] === 1;
     }
-    case 'selectorNot':
-      return !holds(c, g.children[0] as number, key, query);
-    case 'selectorAnd':
-      return holds(c, g.children[0] as number, key, query) && holds(c, g.children[1] as number, key, query);
-    case 'selectorOr':
-      return holds(c, g.children[0] as number, key, query) || holds(c, g.children[1] as number, key, query);
-    default:
-      throw new Error(`bug: ${n.kind} in a selector`);
-  }
+    const a = build(g.children[0] as number);
+    if (n.kind === 'selectorNot') return (k, q) => !a(k, q);
+    const b = build(g.children[1] as number);
+    return n.kind === 'selectorAnd' ? (k, q) => a(k, q) && b(k, q) : (k, q) => a(k, q) || b(k, q);
+  };
+  return build(selectorId);
 };
 
 const dot = (a: Float64Array, b: Float64Array): number => {
@@ -111,39 +123,53 @@ export const headBound = (c: LemmaContext, label: string, stage: StagePlacement,
   const sides = selectorSides(c, selectorId);
   const qSpaces = sides.queries.map((l) => c.space(l));
   const kSpaces = sides.keys.map((l) => c.space(l));
-  const qCombos = combinations(sides.queries.map((l) => c.values(l)));
-  const kCombos = combinations(sides.keys.map((l) => c.values(l)));
-  const assign = (labels: readonly string[], combo: readonly Value[]): Map<string, Value> => new Map(labels.map((l, i) => [l, combo[i] as Value]));
-  const qVecs = qCombos.map((combo) => view.project(layer, head, 'Q', view.vector(qSpaces.map((s, i) => [s, combo[i] as Value] as const))));
-  const kVecs = kCombos.map((combo) => view.project(layer, head, 'K', view.vector(kSpaces.map((s, i) => [s, combo[i] as Value] as const))));
+  const qValues = sides.queries.map((l) => c.values(l));
+  const kValues = sides.keys.map((l) => c.values(l));
+  const qCombos = combinations(qValues.map((vs) => vs.map((_, i) => i)));
+  const kCombos = combinations(kValues.map((vs) => vs.map((_, i) => i)));
+  const dh = view.model.config.d_head;
+  const scale = view.model.config.attn_scale;
+  const projectAll = (which: 'Q' | 'K', spaces: readonly SpaceView[], values: readonly (readonly Value[])[], combos: readonly number[][]): Float64Array[] =>
+    combos.map((combo) => view.project(layer, head, which, view.vector(spaces.map((sp, i) => [sp, (values[i] as readonly Value[])[combo[i] as number] as Value] as const))));
+  const qVecs = projectAll('Q', qSpaces, qValues, qCombos);
+  const kVecs = projectAll('K', kSpaces, kValues, kCombos);
   const bosVector = view.vector([], true);
   const kBos = view.project(layer, head, 'K', bosVector);
   const qBos = view.project(layer, head, 'Q', bosVector);
-  const scale = view.model.config.attn_scale;
+  const kFlat = new Float64Array(kCombos.length * dh);
+  kVecs.forEach((k, i) => kFlat.set(k, i * dh));
+  const selected = compileSelector(c, selectorId, sides, qValues, kValues);
 
   let gap = Number.POSITIVE_INFINITY;
   let spread = 0;
   qCombos.forEach((qc, qi) => {
     const q = qVecs[qi] as Float64Array;
-    const qa = assign(sides.queries, qc);
-    const winners: number[] = [];
-    const losers: number[] = [];
-    kCombos.forEach((kc, ki) => {
-      const s = dot(q, kVecs[ki] as Float64Array) / scale;
-      (holds(c, selectorId, assign(sides.keys, kc), qa) ? winners : losers).push(s);
-    });
+    let minWinner = Number.POSITIVE_INFINITY;
+    let maxWinner = Number.NEGATIVE_INFINITY;
+    let maxLoser = Number.NEGATIVE_INFINITY;
+    let winners = 0;
+    for (let ki = 0; ki < kCombos.length; ki++) {
+      let sc = 0;
+      const o = ki * dh;
+      for (let j = 0; j < dh; j++) sc += (q[j] as number) * (kFlat[o + j] as number);
+      sc /= scale;
+      if (selected(kCombos[ki] as number[], qc)) {
+        winners++;
+        if (sc < minWinner) minWinner = sc;
+        if (sc > maxWinner) maxWinner = sc;
+      } else if (sc > maxLoser) maxLoser = sc;
+    }
     const b = dot(q, kBos) / scale;
-    const maxLoser = Math.max(Number.NEGATIVE_INFINITY, ...losers);
     if (width) {
-      const all = [...winners, b];
-      gap = Math.min(gap, Math.min(...all) - maxLoser);
-      spread = Math.max(spread, Math.max(...all) - Math.min(...all));
+      const lowest = Math.min(minWinner, b);
+      gap = Math.min(gap, lowest - maxLoser);
+      spread = Math.max(spread, Math.max(maxWinner, b) - lowest);
     } else {
       // something selected: selected keys beat BOS and the rest; nothing selected: BOS beats the
       // rest — unless the selector provably always selects a key
-      if (winners.length > 0) {
-        gap = Math.min(gap, Math.min(...winners) - Math.max(maxLoser, b));
-        spread = Math.max(spread, Math.max(...winners) - Math.min(...winners));
+      if (winners > 0) {
+        gap = Math.min(gap, minWinner - Math.max(maxLoser, b));
+        spread = Math.max(spread, maxWinner - minWinner);
       }
       if (!neverEmpty) gap = Math.min(gap, b - maxLoser);
     }
@@ -164,7 +190,9 @@ export const headBound = (c: LemmaContext, label: string, stage: StagePlacement,
   const ratio = Math.expm1(spread + 2 * scoreError);
 
   // BOS query: attends to BOS
-  const bosQueryGap = dot(qBos, kBos) / scale - Math.max(...kVecs.map((k) => dot(qBos, k) / scale));
+  let bestOther = Number.NEGATIVE_INFINITY;
+  for (const k of kVecs) bestOther = Math.max(bestOther, dot(qBos, k) / scale);
+  const bosQueryGap = dot(qBos, kBos) / scale - bestOther;
   const bosLeak = Math.min(1, c.maxLen * Math.exp(-bosQueryGap));
 
   let outputError: number;

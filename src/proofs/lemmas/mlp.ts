@@ -73,25 +73,44 @@ export const mlpBound = (
   const win = view.tensor(`blocks.${stage.layer}.mlp.W_in`).data;
   const bin = view.tensor(`blocks.${stage.layer}.mlp.b_in`).data;
   const wout = view.tensor(`blocks.${stage.layer}.mlp.W_out`).data;
-  // the rows each unit reads, once
-  const rows: { i: number; w: number }[][] = [];
-  for (let u = from; u < to; u++) {
-    const r: { i: number; w: number }[] = [];
-    for (let i = 0; i < d; i++) {
-      const w = win[i * dm + u] as number;
-      if (w !== 0) r.push({ i, w });
-    }
-    rows.push(r);
-  }
+  const nu = to - from;
   const radius = new Float64Array(d);
   for (const input of inputs) for (const i of input.space.indices) radius[i] = Math.max(radius[i] as number, input.error);
+  // each unit's non-zero input rows and its weights on the output directions, as flat arrays
+  const rowStart = new Int32Array(nu + 1);
+  const rowIdx: number[] = [];
+  const rowW: number[] = [];
+  const outDims = output.indices;
+  const no = outDims.length;
+  const outW = new Float64Array(nu * no);
+  for (let u = from; u < to; u++) {
+    rowStart[u - from] = rowIdx.length;
+    for (let i = 0; i < d; i++) {
+      const w = win[i * dm + u] as number;
+      if (w !== 0) {
+        rowIdx.push(i);
+        rowW.push(w);
+      }
+    }
+    for (let j = 0; j < no; j++) outW[(u - from) * no + j] = wout[u * d + (outDims[j] as number)] as number;
+  }
+  rowStart[nu] = rowIdx.length;
+  const ri = Int32Array.from(rowIdx);
+  const rw = Float64Array.from(rowW);
+  const rr = Float64Array.from(rowIdx.map((i) => radius[i] as number));
+  // the input directions that carry error, compactly indexed (for the affine part's slopes)
+  const noisy = [...new Set(rowIdx.filter((i) => (radius[i] as number) > 0))];
+  const slot = new Int32Array(d).fill(-1);
+  noisy.forEach((i, k) => (slot[i] = k));
+  const nn = noisy.length;
+  const slope = new Float64Array(no * nn);
+  const lo = new Float64Array(no);
+  const hi = new Float64Array(no);
   let worstError = 0;
   let worst: Value[] | undefined;
   let skipped = 0;
   let unstable = 0;
   const combos = combinations(inputs.map((x) => x.values));
-  const lo = new Float64Array(d);
-  const hi = new Float64Array(d);
   for (const combo of combos) {
     const y = f(combo);
     if (y === undefined || !occurs(outputValues, y)) {
@@ -103,52 +122,52 @@ export const mlpBound = (
     // of a step cancel); units that may switch contribute their interval
     lo.fill(0);
     hi.fill(0);
-    const coefficient = new Map<number, Float64Array>();
+    slope.fill(0);
     const switching: number[] = [];
-    for (let u = from; u < to; u++) {
-      let z = bin[u] as number;
+    for (let u = 0; u < nu; u++) {
+      let z = bin[u + from] as number;
       let r = 0;
-      for (const { i, w } of rows[u - from] as { i: number; w: number }[]) {
-        z += w * (x[i] as number);
-        r += Math.abs(w) * (radius[i] as number);
+      const end = rowStart[u + 1] as number;
+      for (let p = rowStart[u] as number; p < end; p++) {
+        const w = rw[p] as number;
+        z += w * (x[ri[p] as number] as number);
+        r += Math.abs(w) * (rr[p] as number);
       }
-      const zl = z - r;
-      const zh = z + r;
-      if (zh <= 0) continue;
-      if (zl >= 0) {
-        for (const j of output.indices) {
-          const w = wout[u * d + j] as number;
+      if (z + r <= 0) continue;
+      if (z - r >= 0) {
+        for (let j = 0; j < no; j++) {
+          const w = outW[u * no + j] as number;
           if (w === 0) continue;
           lo[j] += w * z;
           hi[j] += w * z;
-          let a = coefficient.get(j);
-          if (a === undefined) {
-            a = new Float64Array(d);
-            coefficient.set(j, a);
+          if (nn === 0) continue;
+          for (let p = rowStart[u] as number; p < end; p++) {
+            const k = slot[ri[p] as number] as number;
+            if (k >= 0) slope[j * nn + k] += w * (rw[p] as number);
           }
-          for (const { i, w: wi } of rows[u - from] as { i: number; w: number }[]) a[i] += w * wi;
         }
         continue;
       }
       unstable++;
-      switching.push(u);
-      for (const j of output.indices) {
-        const w = wout[u * d + j] as number;
-        if (w >= 0) hi[j] += w * zh;
-        else lo[j] += w * zh;
+      switching.push(u + from);
+      for (let j = 0; j < no; j++) {
+        const w = outW[u * no + j] as number;
+        if (w >= 0) hi[j] += w * (z + r);
+        else lo[j] += w * (z + r);
       }
     }
-    for (const [j, a] of coefficient) {
+    for (let j = 0; j < no; j++) {
       let dev = 0;
-      for (let i = 0; i < d; i++) dev += Math.abs(a[i] as number) * (radius[i] as number);
+      for (let k = 0; k < nn; k++) dev += Math.abs(slope[j * nn + k] as number) * (radius[noisy[k] as number] as number);
       lo[j] -= dev;
       hi[j] += dev;
     }
     const ideal = new Float64Array(d);
     writeValue(ideal, output, y);
     let error = 0;
-    for (const j of output.indices) {
-      const e = Math.max(Math.abs((hi[j] as number) - (ideal[j] as number)), Math.abs((lo[j] as number) - (ideal[j] as number)));
+    for (let j = 0; j < no; j++) {
+      const t = ideal[outDims[j] as number] as number;
+      const e = Math.max(Math.abs((hi[j] as number) - t), Math.abs((lo[j] as number) - t));
       error = output.representation === 'categorical' ? error + e : Math.max(error, e);
     }
     if (error > worstError) {
