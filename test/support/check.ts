@@ -8,6 +8,7 @@ import { runModel } from '../../src/model/run.js';
 import { evaluate } from '../../src/interpreter/evaluate.js';
 import { compile, type Compilation } from '../../src/passes/compile.js';
 import { makeBounds, type Bounds } from '../../src/typecheck/bounds.js';
+import { mulberry32 } from '../../src/util/random.js';
 
 export const bounds = (vocab: readonly Value[], maxLen: number, causal = false): Bounds => {
   const b = makeBounds(vocab, maxLen, causal);
@@ -42,13 +43,7 @@ export const inputCount = (vocabSize: number, maxLen: number): number => {
 };
 
 /** A deterministic pseudo-random generator (tests must not be flaky). */
-export const seeded = (seed: number): (() => number) => {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-};
+export const seeded = (seed: number): (() => number) => mulberry32(seed);
 
 /** Random inputs covering every length 1..maxLen (several per length). */
 export const randomInputs = (vocab: readonly Value[], maxLen: number, perLength: number, seed = 1): Value[][] => {
