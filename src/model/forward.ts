@@ -34,6 +34,13 @@ const indicesWhere = (n: number, keep: (i: number) => boolean): Int32Array => {
 
 const all = (): boolean => true;
 
+/** 1 at each of the indices. */
+const maskOf = (indices: ArrayLike<number>, n: number): Uint8Array => {
+  const mask = new Uint8Array(n);
+  for (let i = 0; i < indices.length; i++) mask[indices[i] as number] = 1;
+  return mask;
+};
+
 /**
  * The non-zero entries of a rows × cols matrix stored at data[offset..], keeping only the rows and
  * columns the caller reads (the others would only add to outputs nobody reads).
@@ -379,9 +386,12 @@ export class PreparedModel {
         const bv = f64(t(`${p}.attn.b_V`), h * c.d_head, c.d_head);
         const oRows = Array.from(o.rows);
         const qkDims = indicesWhere(c.d_head, (j) => (wq.liveCols[j] === 1 || bq[j] !== 0) && (wk.liveCols[j] === 1 || bk[j] !== 0));
-        const zDims = indicesWhere(c.d_head, (j) => (wv.liveCols[j] === 1 || bv[j] !== 0) && oRows.includes(j));
-        const inQk = (j: number): boolean => qkDims.includes(j);
-        const inZ = (j: number): boolean => zDims.includes(j);
+        const oRowMask = maskOf(oRows, c.d_head);
+        const zDims = indicesWhere(c.d_head, (j) => (wv.liveCols[j] === 1 || bv[j] !== 0) && oRowMask[j] === 1);
+        const qkMask = maskOf(qkDims, c.d_head);
+        const zMask = maskOf(zDims, c.d_head);
+        const inQk = (j: number): boolean => qkMask[j] === 1;
+        const inZ = (j: number): boolean => zMask[j] === 1;
         return {
           q: sparseRows(t(`${p}.attn.W_Q`).data, h * inSize, d, c.d_head, all, inQk),
           k: sparseRows(t(`${p}.attn.W_K`).data, h * inSize, d, c.d_head, all, inQk),
@@ -402,16 +412,19 @@ export class PreparedModel {
       const wout = sparseRows(t(`${p}.mlp.W_out`).data, 0, c.d_mlp, d);
       const bout = f64(t(`${p}.mlp.b_out`));
       const outRows = Array.from(wout.rows);
-      const units = indicesWhere(c.d_mlp, (u) => (win.liveCols[u] === 1 || bin[u] !== 0) && outRows.includes(u));
-      const isUnit = (u: number): boolean => units.includes(u);
+      const outRowMask = maskOf(outRows, c.d_mlp);
+      const units = indicesWhere(c.d_mlp, (u) => (win.liveCols[u] === 1 || bin[u] !== 0) && outRowMask[u] === 1);
+      const unitMask = maskOf(units, c.d_mlp);
+      const isUnit = (u: number): boolean => unitMask[u] === 1;
       const mlpCols = indicesWhere(d, (j) => bout[j] !== 0 || wout.liveCols[j] === 1);
+      const mlpColMask = maskOf(mlpCols, d);
       return {
         heads,
         bo,
         attnCols: indicesWhere(d, (j) => bo[j] !== 0 || heads.some((h) => h.o.liveCols[j] === 1)),
         win: sparseRows(t(`${p}.mlp.W_in`).data, 0, d, c.d_mlp, all, isUnit),
         bin,
-        wout: sparseRows(t(`${p}.mlp.W_out`).data, 0, c.d_mlp, d, isUnit, (j) => mlpCols.includes(j)),
+        wout: sparseRows(t(`${p}.mlp.W_out`).data, 0, c.d_mlp, d, isUnit, (j) => mlpColMask[j] === 1),
         bout,
         units,
         mlpCols,
