@@ -3,10 +3,17 @@ import { applyBinary, compileLambda, ExprFailure, type ExprResult } from './expr
 import type { Comparison, Fn, Predicate } from './program.js';
 import { canonicalValue, truthy, type Value } from './value.js';
 
+const compiled = new WeakMap<Fn, (env: readonly Value[]) => ExprResult>();
+
 /** Applies a map / sequence-map function. Opaque functions that throw become failures. */
 export const applyFn = (fn: Fn, args: readonly Value[]): ExprResult => {
   if (fn.kind === 'lambda') {
-    const r = compileLambda(fn.params, fn.body)(args);
+    let run = compiled.get(fn);
+    if (run === undefined) {
+      run = compileLambda(fn.params, fn.body);
+      compiled.set(fn, run);
+    }
+    const r = run(args);
     return r instanceof ExprFailure ? r : canonicalValue(r);
   }
   try {

@@ -1,0 +1,77 @@
+/**
+ * Verification benchmark: every library program by every method at its library (Tracr) bounds,
+ * and by the lemma method at max lengths 32 and 64. Writes the rows for docs/verification.md.
+ */
+import * as Either from 'fp-ts/lib/Either.js';
+import * as D from '../src/ast/dsl.js';
+import type { SOp } from '../src/ast/program.js';
+import type { Value } from '../src/ast/value.js';
+import { makeSort, makeSortFreq, REGISTRY, type LibraryEntry } from '../src/lib/index.js';
+import type { Method } from '../src/proofs/certificate.js';
+import { inputCount } from '../src/proofs/enumerate.js';
+import { verify } from '../src/proofs/verify.js';
+import { shutdownZ3 } from '../src/proofs/z3/solver.js';
+import { makeBounds } from '../src/typecheck/bounds.js';
+
+export interface VerifyRow {
+  readonly program: string;
+  readonly vocab: number;
+  readonly maxLen: number;
+  readonly method: Method;
+  readonly verdict: string;
+  readonly seconds: number;
+  readonly detail: string;
+}
+
+/** Tracr's sort and sort_freq take the max length as a parameter. */
+const builderAt = (e: LibraryEntry, maxLen: number): (() => SOp) =>
+  e.name === 'sort'
+    ? () => makeSort(D.tokens, D.tokens, { maxSeqLen: maxLen, minKey: 1 })
+    : e.name === 'sort_freq'
+      ? () => makeSortFreq(maxLen)
+      : e.build;
+
+const run = async (e: LibraryEntry, maxLen: number, method: Method, z3TimeoutMs: number): Promise<VerifyRow> => {
+  const b = makeBounds(e.vocab as Value[], maxLen, e.causal ?? false);
+  if (Either.isLeft(b)) throw new Error(`bad bounds for ${e.name}`);
+  const started = performance.now();
+  const r = await verify(builderAt(e, maxLen)(), b.right, { method, z3TimeoutMs, exhaustiveLimit: 0 });
+  const seconds = (performance.now() - started) / 1000;
+  if (Either.isLeft(r)) return { program: e.name, vocab: e.vocab.length, maxLen, method, verdict: 'error', seconds, detail: r.left[0]?.message ?? '' };
+  const c = r.right.certificate;
+  const detail =
+    method === 'exhaustive'
+      ? `${c.exhaustive?.checked ?? 0} inputs`
+      : method === 'lemmas'
+        ? `${c.lemmas?.list.filter((l) => l.holds).length}/${c.lemmas?.list.length} lemmas, output error ${Number(c.lemmas?.outputError).toExponential(1)}`
+        : `lengths ${c.z3?.equivalence.lengths.map((x) => x.result).join(' ')}; ${c.z3?.mlpFacts.reduce((s, f) => s + f.solverQueries, 0)} MLP queries${c.z3?.equivalence.reason ? `; ${c.z3.equivalence.reason}` : ''}`;
+  return { program: e.name, vocab: e.vocab.length, maxLen, method, verdict: c.verdict, seconds, detail };
+};
+
+export interface VerifyBenchOptions {
+  /** Skip exhaustive checks above this many inputs (default: none skipped). */
+  readonly exhaustiveLimit?: number;
+  readonly z3TimeoutMs?: number;
+  readonly lemmaLengths?: readonly number[];
+  readonly log?: (line: string) => void;
+}
+
+export const verifyBench = async (options: VerifyBenchOptions = {}): Promise<VerifyRow[]> => {
+  const rows: VerifyRow[] = [];
+  const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  for (const e of REGISTRY) {
+    for (const method of ['lemmas', 'exhaustive', 'z3'] as const) {
+      if (method === 'exhaustive' && inputCount(e.vocab.length, e.maxLen) > (options.exhaustiveLimit ?? Number.POSITIVE_INFINITY)) continue;
+      const row = await run(e, e.maxLen, method, options.z3TimeoutMs ?? 60_000);
+      rows.push(row);
+      log(`  ${row.program} (${row.vocab}, ${row.maxLen}) ${row.method}: ${row.verdict} in ${row.seconds.toFixed(2)} s — ${row.detail}`);
+    }
+    for (const n of options.lemmaLengths ?? [32, 64]) {
+      const row = await run(e, n, 'lemmas', 0);
+      rows.push(row);
+      log(`  ${row.program} (${row.vocab}, ${row.maxLen}) lemmas: ${row.verdict} in ${row.seconds.toFixed(2)} s`);
+    }
+  }
+  await shutdownZ3();
+  return rows;
+};
