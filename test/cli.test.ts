@@ -153,4 +153,23 @@ describe('raspc (built CLI)', () => {
     expect(r.stderr).toMatch(/model\.safetensors/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('verify: 0 verified (with a certificate file), 1 counterexample, 2 unknown, 3 error', () => {
+    const cert = join(dir, 'sort.cert.json');
+    const ok = raspc('verify', 'examples/sort.rasp', '--vocab', '1,2,3,4', '--max-len', '5', '--method', 'lemmas', '--certificate', cert);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/VERIFIED \(lemmas\)/);
+    const certificate = JSON.parse(readFileSync(cert, 'utf8')) as { verdict: string; method: string; program: { hash: string }; model: { hash: string } };
+    expect(certificate.verdict).toBe('verified');
+    expect(certificate.model.hash).toMatch(/^[0-9a-f]{64}$/);
+    const bad = raspc('verify', 'examples/length.rasp', '--vocab', 'a,b', '--max-len', '10', '--tracr-constants', '--method', 'exhaustive', '--json');
+    expect(bad.code).toBe(1);
+    const report = JSON.parse(bad.stdout) as { verdict: string; counterexample: { input: string[]; expected: number[]; actual: number[] } };
+    expect(report.verdict).toBe('counterexample');
+    expect(report.counterexample.input).toHaveLength(10);
+    expect(report.counterexample.expected[0]).toBe(10);
+    const unknown = raspc('verify', 'examples/hist.rasp', '--vocab', 'a,b', '--max-len', '4', '--method', 'z3', '--z3-timeout', '1');
+    expect(unknown.code).toBe(2);
+    expectOneLineError(raspc('verify', 'examples/hist.rasp', '--vocab', 'a,b', '--max-len', '4', '--method', 'magic'), /unknown method 'magic'/);
+  });
 });

@@ -92,6 +92,7 @@ export const buildCli = (setExit: SetExit): Command => {
     .option('--certificate <file>', 'write the certificate (JSON) here')
     .option('--model <dir>', 'verify this compiled model instead of compiling the program')
     .option('--workers <k>', 'worker threads for the exhaustive method')
+    .option('--z3-timeout <ms>', 'per-query timeout of the Z3 method, in milliseconds', '60000')
     .option('--timing', 'record wall-clock times in the certificate (otherwise it is byte-identical run to run)')
     .option('--tracr-constants', "compile with Tracr's fixed precision first (to see its failures caught)")
     .option('--json', 'print the certificate as one JSON object')

@@ -19,6 +19,7 @@ export interface VerifyCommandOptions {
   readonly certificate?: string;
   readonly model?: string;
   readonly workers?: string;
+  readonly z3Timeout?: string;
   readonly timing?: boolean;
   readonly tracrConstants?: boolean;
   readonly json?: boolean;
@@ -47,6 +48,10 @@ export const verifyCommand = async (path: string, options: VerifyCommandOptions)
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
     return failWith(out, [diagnostic('cli/workers', `--workers must be a positive integer, got ${options.workers}`)]);
   }
+  const z3TimeoutMs = Number(options.z3Timeout ?? '60000');
+  if (!(Number.isInteger(z3TimeoutMs) && z3TimeoutMs >= 1)) {
+    return failWith(out, [diagnostic('cli/z3-timeout', `--z3-timeout must be a positive number of milliseconds, got ${options.z3Timeout}`)]);
+  }
   const bar = progressBar('checking inputs', !out.json);
   const result = await verify(program.right, bounds.right, {
     method,
@@ -54,6 +59,7 @@ export const verifyCommand = async (path: string, options: VerifyCommandOptions)
     ...(workers ? { workers } : {}),
     ...(options.tracrConstants ? { compileOptions: { fixedPrecision: { softmaxColdness: 100, mlpLargeNumber: 100 } } } : {}),
     timing: options.timing ?? false,
+    z3TimeoutMs,
     onProgress: bar.update,
   });
   bar.stop();
