@@ -125,6 +125,14 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   return code;
 };
 
+// a reader that stops early (`raspc ... | head`) is not an error
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 const entry = process.argv[1];
 const invokedDirectly = entry !== undefined && realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
 if (invokedDirectly) {

@@ -151,6 +151,10 @@ const scoreSensitivity = (score: ScoreWeights, space: SopSpace, side: 'query' | 
   return s;
 };
 
+/** Error gains per input s-op: one s-op read twice adds its two gains. */
+const gainsOf = (la: string, ga: number, lb: string, gb: number): Record<string, number> =>
+  la === lb ? { [la]: ga + gb } : { [la]: ga, [lb]: gb };
+
 const mlpFor = (c: Context, id: number, exact: (id: number) => boolean, fixedWidth?: number): MlpConstruction | undefined => {
   const g = c.t.graph.nodes[id] as { node: Node; children: readonly number[] };
   const node = g.node as SOp;
@@ -174,16 +178,13 @@ const mlpFor = (c: Context, id: number, exact: (id: number) => boolean, fixedWid
       if (plan.construction === 'table-mlp') return tableMlp(space(0), exact(g.children[0] as number), f, out);
       if (plan.construction === 'discretising-mlp') return discretisingMlp(space(0), (x) => f(x), out, 'discretising-mlp', 0, fixedWidth);
       const t = terms(space(0), (v) => toNumber(f(v) as number));
-      return linearMlp(t.terms, t.bias, out, nonNegative() && exact(g.children[0] as number), { [space(0).label]: t.gain });
+      return linearMlp(t.terms, t.bias, out, nonNegative() && exact(g.children[0] as number), { [space(0).label]: t.gain }, [space(0)]);
     }
     case 'linearSequenceMap': {
       const a = terms(space(0), (v) => node.fstCoeff * toNumber(v as number));
       const b = terms(space(1), (v) => node.sndCoeff * toNumber(v as number));
       const allExact = exact(g.children[0] as number) && exact(g.children[1] as number);
-      return linearMlp([...a.terms, ...b.terms], a.bias + b.bias, out, nonNegative() && allExact, {
-        [space(0).label]: a.gain,
-        [space(1).label]: b.gain,
-      });
+      return linearMlp([...a.terms, ...b.terms], a.bias + b.bias, out, nonNegative() && allExact, gainsOf(space(0).label, a.gain, space(1).label, b.gain), [space(0), space(1)]);
     }
     case 'sequenceMap': {
       const f = (x: Value, y: Value): Value => asValue(applyFn(node.fn, [x, y]));
@@ -205,10 +206,7 @@ const mlpFor = (c: Context, id: number, exact: (id: number) => boolean, fixedWid
       };
       const a = terms(space(0), at(xs, split.g));
       const b = terms(space(1), at(ys, split.h));
-      return linearMlp([...a.terms, ...b.terms], a.bias + b.bias, out, nonNegative() && exact(ia) && exact(ib), {
-        [space(0).label]: a.gain,
-        [space(1).label]: b.gain,
-      });
+      return linearMlp([...a.terms, ...b.terms], a.bias + b.bias, out, nonNegative() && exact(ia) && exact(ib), gainsOf(space(0).label, a.gain, space(1).label, b.gain), [space(0), space(1)]);
     }
     default:
       return undefined;

@@ -30,7 +30,8 @@ const tupleOf = (sops: readonly SOp[], name: string): SOp => {
  */
 export const tupleSelectors = (program: SOp, graph: ProgramGraph, targets: readonly number[]): SOp => {
   if (targets.length === 0) return program;
-  const replacements = new Map<number, Selector>();
+  // what each target becomes, built from the rewritten components (rebuiltOf) inside the rewrite
+  const replacements = new Map<number, (rebuiltOf: (n: Node) => Node) => Selector>();
   for (const id of targets) {
     const g = graph.nodes[id] as { node: Node; label: string };
     const atoms: Extract<Selector, { kind: 'select' }>[] = [];
@@ -109,12 +110,16 @@ export const tupleSelectors = (program: SOp, graph: ProgramGraph, targets: reado
           });
     const sameSides =
       keys.length === queries.length && keys.every((k, i) => graph.idOf.get(k) === graph.idOf.get(queries[i] as SOp));
-    const keyTuple = tupleOf(keys, sameSides ? `${label}_tuple` : `${label}_keys`);
-    const queryTuple = sameSides ? keyTuple : tupleOf(queries, `${label}_queries`);
-    replacements.set(id, D.select(keyTuple, queryTuple, predicate));
+    replacements.set(id, (rebuiltOf) => {
+      const now = (xs: readonly SOp[]): SOp[] => xs.map((x) => rebuiltOf(x) as SOp);
+      const keyTuple = tupleOf(now(keys), sameSides ? `${label}_tuple` : `${label}_keys`);
+      const queryTuple = sameSides ? keyTuple : tupleOf(now(queries), `${label}_queries`);
+      return D.select(keyTuple, queryTuple, predicate);
+    });
   }
-  return rewriteProgram(program, (original, rebuilt) => {
+  return rewriteProgram(program, (original, rebuilt, rebuiltOf) => {
     const id = graph.idOf.get(original);
-    return (id === undefined ? undefined : replacements.get(id)) ?? rebuilt;
+    const replace = id === undefined ? undefined : replacements.get(id);
+    return replace === undefined ? rebuilt : replace(rebuiltOf);
   });
 };

@@ -11,8 +11,10 @@ const asNumber = (v: Value | undefined): number | undefined =>
 
 /** The affine function through the points, if every point lies on one line (within tolerance). */
 export const fitAffine1 = (points: readonly (readonly [number, Value])[]): Affine1 | undefined => {
+  // no points: nothing ever reaches the function, so any affine function fits
+  if (points.length === 0) return { a: 0, b: 0 };
   const ys = points.map(([, y]) => asNumber(y));
-  if (ys.some((y) => y === undefined) || points.length === 0) return undefined;
+  if (ys.some((y) => y === undefined)) return undefined;
   const [x0, y0] = [points[0]?.[0] as number, ys[0] as number];
   const other = points.findIndex(([x]) => x !== x0);
   const a = other < 0 ? 0 : ((ys[other] as number) - y0) / ((points[other]?.[0] as number) - x0);

@@ -39,6 +39,8 @@ const meansOf = (values: readonly number[], maxLen: number): number[] | undefine
     for (const s of sums) means.push(canonicalNumber(s / w));
     if (means.length > 20 * MAX_VALUE_SET) return undefined;
     if (w < maxLen) {
+      // check before building: sums × values can be far beyond memory
+      if (sums.length * values.length > 20 * MAX_VALUE_SET) return undefined;
       const next: number[] = [];
       for (const s of sums) for (const v of values) next.push(s + v);
       sums = sortedUniqueNumbers(next);
@@ -132,7 +134,18 @@ type AbstractResult =
   | { readonly set: ValueSet; readonly failures: readonly string[] }
   | { readonly error: string; readonly code: string; readonly fix: string };
 
+/** Above this many argument combinations a function's image is not enumerated. */
+export const MAX_COMBINATIONS = 2_000_000;
+
 const image = (inputs: readonly (readonly Value[])[], f: (args: Value[]) => Value | ExprFailure): AbstractResult => {
+  const combos = inputs.reduce((n, xs) => n * xs.length, 1);
+  if (combos > MAX_COMBINATIONS) {
+    return {
+      code: 'value-set/too-large',
+      error: `the function would have to be evaluated on ${combos} combinations of input values (limit ${MAX_COMBINATIONS})`,
+      fix: 'lower --max-len or the vocabulary, or make an input categorical with fewer values',
+    };
+  }
   const out: Value[] = [];
   const failures: string[] = [];
   const walk = (prefix: Value[], i: number): void => {
@@ -244,6 +257,7 @@ const sameSelectorLinearMean = (
   const sb = setOf(b.children[1] as number);
   if (!sa.isNumeric || !sb.isNumeric || !isNumberLike(a.node.default) || !isNumberLike(b.node.default)) return undefined;
   const { fstCoeff: alpha, sndCoeff: beta } = g.node;
+  if (sa.size * sb.size > MAX_COMBINATIONS) return undefined;
   const combined: number[] = [];
   for (const x of sa.numbers()) for (const y of sb.numbers()) combined.push(canonicalNumber(alpha * x + beta * y));
   const facts = factsOf(a.children[0] as number);

@@ -140,9 +140,15 @@ export const planSelector = (
     }
   }
   const numericalGroups = groupList.filter((g) => rep(g.queries) === 'numerical');
+  const constantGroup = (g: SelectGroup): boolean =>
+    g.atoms.every((a) => {
+      const p = (graph.nodes[a]?.node as Extract<Selector, { kind: 'select' }>).predicate;
+      return p.kind === 'comparison' && (p.op === 'TRUE' || p.op === 'FALSE');
+    });
   if (groupList.length === 1) {
     const g = groupList[0] as SelectGroup;
-    const numericalQuery = numericalGroups.length === 1;
+    // a constant predicate needs no lines: its table does not look at the values
+    const numericalQuery = numericalGroups.length === 1 && !constantGroup(g);
     if (numericalQuery) {
       const selects = (k: Value, q: Value): boolean | ExprFailure => selectorHolds(graph, id, k, q);
       if (!numericalQueryIsScorable(selects, sets.get(g.queries) as ValueSet, sets.get(g.keys) as ValueSet)) {
@@ -154,8 +160,8 @@ export const planSelector = (
     }
     return { kind: 'score-table', groups: groupList, numericalQuery };
   }
-  if (numericalGroups.length > 0) {
-    const g = numericalGroups[0] as SelectGroup;
+  if (numericalGroups.some((g) => !constantGroup(g))) {
+    const g = numericalGroups.find((x) => !constantGroup(x)) as SelectGroup;
     return reject(RULES.numericalQuery, `query ${graph.nodes[g.queries]?.label} is numerical in a composite selector`);
   }
   const conjunctive = conjuncts(graph, id).every((c) => new Set(atomsOf(graph, c).map((a) => groupKey(graph, a))).size === 1);
@@ -280,12 +286,19 @@ export const planProgram = (
           break;
         }
         if (node.kind === 'selectorWidth') {
+          // a width needs BOS to tie with the selected keys, which a numerical score cannot do
+          if (selector.numericalQuery) {
+            fail(reject(RULES.numericalQuery, 'a selector width cannot use a numerical query'));
+            break;
+          }
           plan('selector-width', selector);
           break;
         }
         const inner = g.children[1] as number;
-        if (node.encoding !== (graph.nodes[inner]?.node as { encoding: Encoding }).encoding) {
-          fail(reject(RULES.aggregateEncoding, `aggregate is ${node.encoding}, its s-op is not`));
+        // the aggregated s-op's declared encoding, and how it is carried (the representation
+        // search may carry a categorical s-op numerically), must both match the aggregate's
+        if (node.encoding !== (graph.nodes[inner]?.node as { encoding: Encoding }).encoding || representation(inner) !== node.encoding) {
+          fail(reject(RULES.aggregateEncoding, `aggregate is ${node.encoding}, its s-op is not (or is carried otherwise)`));
           break;
         }
         if (node.encoding === 'numerical' && (node.default === null || !isNumberLike(node.default))) {

@@ -40,7 +40,7 @@ export const RULES = {
   ),
   numericalQuery: rule(
     'rule/numerical-query',
-    'a numerical query compiles only when each query value selects one group of key values and each group is selected by a contiguous range of query values (e.g. ==), in a select not combined with selects on other s-ops, and every query provably selects some key (shown for position-only selectors by evaluating every length, e.g. select(indices, length - indices - 1, ==)): a numerical score cannot also fall back to BOS',
+    'a numerical query compiles only when each query value selects one group of key values and each group is selected by a contiguous range of query values (e.g. ==), in a select not combined with selects on other s-ops, and every query provably selects some key (shown for position-only selectors by evaluating every length, e.g. select(indices, length - indices - 1, ==)): a numerical score cannot also fall back to BOS; and not in a selector width, where BOS must tie with the selected keys',
     'make the query categorical: categorical(...)',
   ),
   compositeNumerical: rule(

@@ -8,7 +8,7 @@
 import { isNumberLike, toNumber, type Value } from '../../ast/value.js';
 import { BOS, ONE } from '../basis.js';
 import type { HeadBlock, MlpBlock, ScoreWeights, Weights } from '../blocks.js';
-import { encode, encodeMaybe, scale, type SopSpace } from '../sopSpace.js';
+import { encodeMaybe, scale, type SopSpace } from '../sopSpace.js';
 
 /** One (query s-op, key s-op) pair and the part of the selector formula that reads it. */
 export interface ScoreGroup {
@@ -52,21 +52,31 @@ class ScoreBuilder {
 
 const dirOf = (space: SopSpace, i: number): string => (space.directions[i] as { key: string }).key;
 
-/** Table T over values ∪ {None} of one group, written so that every (a, b) pair scores T(a, b). */
+/**
+ * Table T of one group, written so that every (query, key) pair scores T(query, key). A
+ * categorical side has one direction per value and the constant `one` stands for None (the zero
+ * vector); a numerical side (only with a constant predicate, which ignores values) is a single
+ * class read through `one`. Inclusion–exclusion over `one` makes every cell exact.
+ */
 const addTable = (s: ScoreBuilder, g: ScoreGroup): void => {
   const T = (a: Value | null, b: Value | null): number => (g.holds(b, a) ? 1 : 0);
-  // rows/columns for None (the zero vector), evaluated once
-  const noneRow = g.key.values.map((b) => T(null, b));
-  const noneCol = g.query.values.map((a) => T(a, null));
-  const noneNone = T(null, null);
-  // inclusion-exclusion over the constant `one` features (None is the zero vector)
-  g.query.values.forEach((a, i) => {
+  const qNumerical = g.query.representation === 'numerical';
+  const kNumerical = g.key.representation === 'numerical';
+  // what the `one` row / column stands for: None, or a numerical side's (any) value
+  const qBase: Value | null = qNumerical ? (g.query.values[0] ?? null) : null;
+  const kBase: Value | null = kNumerical ? (g.key.values[0] ?? null) : null;
+  const qList = qNumerical ? [] : g.query.values;
+  const kList = kNumerical ? [] : g.key.values;
+  const baseRow = kList.map((b) => T(qBase, b));
+  const baseCol = qList.map((a) => T(a, kBase));
+  const baseBase = T(qBase, kBase);
+  qList.forEach((a, i) => {
     const q = dirOf(g.query, i);
-    g.key.values.forEach((b, j) => s.add(q, dirOf(g.key, j), T(a, b) - (noneRow[j] as number) - (noneCol[i] as number) + noneNone));
-    s.add(q, ONE, (noneCol[i] as number) - noneNone);
+    kList.forEach((b, j) => s.add(q, dirOf(g.key, j), T(a, b) - (baseRow[j] as number) - (baseCol[i] as number) + baseBase));
+    s.add(q, ONE, (baseCol[i] as number) - baseBase);
   });
-  g.key.values.forEach((_, j) => s.add(ONE, dirOf(g.key, j), (noneRow[j] as number) - noneNone));
-  s.add(ONE, ONE, noneNone);
+  kList.forEach((_, j) => s.add(ONE, dirOf(g.key, j), (baseRow[j] as number) - baseBase));
+  s.add(ONE, ONE, baseBase);
 };
 
 /** BOS key scores `bosScore` for every non-BOS query; the BOS query scores BOS far above any key. */
@@ -164,8 +174,9 @@ const head = (role: string, score: Score, beta: number, ov: ScoreWeights): HeadB
 
 /** Categorical aggregate: copies the selected key's one-hot; BOS supplies the default. */
 export const categoricalAggregateHead = (score: Score, beta: number, value: SopSpace, output: SopSpace, defaultValue: Value): HeadBlock => {
+  // a source value outside the aggregate's value set is never the selected one: it writes nothing
   const ov: (readonly [string, string, number])[] = value.values.flatMap((v, i) =>
-    encode(output, v).map(([o, w]) => [dirOf(value, i), o, w] as const),
+    (encodeMaybe(output, v) ?? []).map(([o, w]) => [dirOf(value, i), o, w] as const),
   );
   for (const [o, w] of defaultVector(output, defaultValue)) ov.push([BOS, o, w]);
   return head('categorical-attention', score, beta, ov);

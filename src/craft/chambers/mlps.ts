@@ -5,7 +5,7 @@
 import { isNumberLike, toNumber, type Value } from '../../ast/value.js';
 import type { MlpBlock, Unit, Weights } from '../blocks.js';
 import { combine, encodeMaybe, scale, type SopSpace } from '../sopSpace.js';
-import { stepUnits, unit } from './units.js';
+import { stepUnits, termsBound, unit } from './units.js';
 
 export interface MlpConstruction {
   readonly block: MlpBlock;
@@ -19,6 +19,22 @@ export interface MlpConstruction {
 }
 
 const mlp = (role: string, units: readonly Unit[]): MlpBlock => ({ kind: 'mlp', role, units });
+
+/**
+ * The largest magnitude each input direction can hold (1 for a one-hot direction, the largest
+ * |value| for a numerical one): what the BOS switch-off must overcome, since an input may hold a
+ * value at BOS (an aggregate's default, before its clean-up).
+ */
+export const magnitudeOf =
+  (spaces: readonly SopSpace[]) =>
+  (dir: string): number => {
+    for (const sp of spaces) {
+      if (!sp.directions.some((d) => d.key === dir)) continue;
+      if (sp.representation === 'categorical') return 1;
+      return Math.max(1, ...sp.values.filter(isNumberLike).map((v) => Math.abs(toNumber(v))));
+    }
+    return 1;
+  };
 
 /**
  * Categorical → categorical lookup. Exact input: one unit per output value (or per input value
@@ -42,16 +58,16 @@ export const tableMlp = (
   });
   const gs = [...groups.values()];
   if (!inputExact) {
-    const units = gs.flatMap((g) => stepUnits(g.ins, 0, 0.5, 0.5, g.out));
+    const units = gs.flatMap((g) => stepUnits(g.ins, 0, 0.5, 0.5, g.out, termsBound(g.ins, () => 1)));
     return { block: mlp('table-mlp', units), tolerance: { [input.label]: 0.25 }, gain: {} };
   }
   const perInput = input.values.length <= gs.length;
   const units = perInput
     ? input.values.flatMap((v, i) => {
         const out = encodeMaybe(output, f(v));
-        return out === undefined || out.length === 0 ? [] : [unit([[(input.directions[i] as { key: string }).key, 1]], 0, out)];
+        return out === undefined || out.length === 0 ? [] : [unit([[(input.directions[i] as { key: string }).key, 1]], 0, out, 1)];
       })
-    : gs.map((g) => unit(g.ins, 0, g.out));
+    : gs.map((g) => unit(g.ins, 0, g.out, termsBound(g.ins, () => 1)));
   return { block: mlp('table-mlp', units), tolerance: {}, gain: { [input.label]: 1 } };
 };
 
@@ -66,10 +82,12 @@ export const linearMlp = (
   output: SopSpace,
   nonNegative: boolean,
   gains: Readonly<Record<string, number>>,
+  inputs: readonly SopSpace[],
 ): MlpConstruction => {
   const dir = (output.directions[0] as { key: string }).key;
-  const units = [unit(terms, bias, [[dir, 1]])];
-  if (!nonNegative) units.push(unit(scale(-1, terms), -bias, [[dir, -1]]));
+  const atBos = termsBound(terms, magnitudeOf(inputs));
+  const units = [unit(terms, bias, [[dir, 1]], atBos)];
+  if (!nonNegative) units.push(unit(scale(-1, terms), -bias, [[dir, -1]], atBos));
   return { block: mlp('linear-mlp', units), tolerance: {}, gain: gains };
 };
 
@@ -101,8 +119,8 @@ export const pairTableMlp = (
               [(b.directions[j] as { key: string }).key, 1],
             ];
       if (ins.length === 0) return;
-      if (exact) units.push(unit(ins, -1, out));
-      else units.push(...stepUnits(ins, 0, 1.5, 0.5, out));
+      if (exact) units.push(unit(ins, -1, out, termsBound(ins, () => 1)));
+      else units.push(...stepUnits(ins, 0, 1.5, 0.5, out, termsBound(ins, () => 1)));
     });
   });
   return exact
@@ -168,10 +186,12 @@ export const discretisingMlp = (
   let tolerance = Number.POSITIVE_INFINITY;
   const steps = walkSteps(xs, (x) => encodeMaybe(output, f(x)));
   if (steps.base.length > 0) units.push(unit([], 1, steps.base));
+  // at BOS the input holds at most its largest magnitude (a selector width's weight: 1)
+  const atBos = Math.max(inputAtBos, magnitudeOf([input])(dir));
   for (const st of steps.changes) {
     // fixed (Tracr) mode: the transition band is [t − 1/L, t], as in Tracr's discretising MLP
     const threshold = fixedWidth === undefined ? st.threshold : st.threshold - fixedWidth / 2;
-    units.push(...stepUnits([[dir, 1]], 0, threshold, fixedWidth ?? st.delta / 2, st.change, inputAtBos));
+    units.push(...stepUnits([[dir, 1]], 0, threshold, fixedWidth ?? st.delta / 2, st.change, atBos));
     tolerance = Math.min(tolerance, st.delta / 4);
   }
   return { block: mlp(role, units), tolerance: { [input.label]: tolerance }, gain: {} };
@@ -199,8 +219,8 @@ export const gatedDiscretisingMlp = (
     const g = (gate.directions[i] as { key: string }).key;
     const steps = walkSteps(xs, (x) => encodeMaybe(output, f(u, x)));
     if (steps.base.length > 0) {
-      if (gateExact) units.push(unit([[g, 1]], 0, steps.base));
-      else units.push(...stepUnits([[g, 1]], 0, 0.5, 0.5, steps.base));
+      if (gateExact) units.push(unit([[g, 1]], 0, steps.base, 1));
+      else units.push(...stepUnits([[g, 1]], 0, 0.5, 0.5, steps.base, 1));
     }
     for (const st of steps.changes) {
       const width = fixedWidth ?? st.delta / 2;
@@ -208,7 +228,8 @@ export const gatedDiscretisingMlp = (
       const G = (range + st.delta) / width + 2;
       gateStrength = Math.max(gateStrength, G);
       const threshold = fixedWidth === undefined ? st.threshold : st.threshold - fixedWidth / 2;
-      units.push(...stepUnits([[dir, 1], [g, G * width]], -G * width, threshold, width, st.change));
+      const terms: Weights = [[dir, 1], [g, G * width]];
+      units.push(...stepUnits(terms, -G * width, threshold, width, st.change, termsBound(terms, magnitudeOf([input, gate]))));
       tolerance = Math.min(tolerance, st.delta / 8);
     }
   });

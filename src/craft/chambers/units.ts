@@ -3,14 +3,19 @@ import type { Unit, Weights } from '../blocks.js';
 
 /**
  * A ReLU unit computing ReLU(Σ terms + bias). Every unit is switched off at the BOS position
- * (a −G weight on `bos`, G above the pre-activation there), so no MLP writes into BOS's
- * residual. `atBos` is Σ terms at the BOS position: 0, except for inputs written there on purpose
- * (a selector width's attention output is 1 at BOS).
+ * (a −G weight on `bos`, G above any pre-activation there), so no MLP writes into BOS's residual.
+ * `atBos` bounds |Σ terms| at the BOS position: inputs are mostly zero there, but an aggregate's
+ * default sits at BOS until its clean-up (in the same MLP layer), and a selector width's attention
+ * output is 1 there — the caller passes Σ |w|·(largest magnitude of that input).
  */
 export const unit = (terms: Weights, bias: number, output: Weights, atBos = 0): Unit => ({
   input: [...terms, ...(bias !== 0 ? [[ONE, bias] as const] : []), [BOS, -(Math.max(bias + atBos, 0) + 1)] as const],
   output,
 });
+
+/** Σ |w|·magnitude(direction): a bound on |Σ terms| for any input the unit can see. */
+export const termsBound = (terms: Weights, magnitude: (dir: string) => number): number =>
+  terms.reduce((s, [d, w]) => s + Math.abs(w) * magnitude(d), 0);
 
 /**
  * A 0/1 step of the linear form z = Σ terms + bias around `threshold`, as two ReLU units:

@@ -210,10 +210,12 @@ export const headBound = (c: LemmaContext, label: string, stage: StagePlacement,
     // what each value and BOS write, against their intended encodings
     let writeError = 0;
     let maxWrite = 0;
+    const outputValues = c.valueSet(label);
     for (const v of c.values(valueLabel)) {
       const written = view.headOutput(layer, head, view.vector([[valueSpace, v]]));
+      // a source value outside the aggregate's value set is never selected: it must write nothing
       const ideal = new Float64Array(view.d);
-      if (v !== null) writeValue(ideal, out, v);
+      if (v !== null && outputValues.has(v)) writeValue(ideal, out, v);
       writeError = Math.max(writeError, measure(written.map((x, i) => x - (ideal[i] as number))));
       maxWrite = Math.max(maxWrite, measure(written));
     }

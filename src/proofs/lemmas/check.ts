@@ -61,15 +61,29 @@ const nodeLemmas = (
     return [];
   }
   const inputOf = (l: string): MlpInput => ({ space: c.space(l), values: c.values(l), error: errors.get(l) ?? 0 });
-  const atBos = (labels: readonly string[]): [SpaceView, number, number][] => labels.map((l) => [c.space(l), 0, pollution.get(l) ?? 0]);
+  // what an input holds at BOS when an MLP in `layer` reads it: an aggregate whose head is in the
+  // same layer still has its default there (its clean-up runs alongside); otherwise ~0
+  const atBos = (labels: readonly string[], layer: number): [SpaceView, Value, number][] =>
+    labels.map((l) => {
+      const n = c.byLabel.get(l)?.node;
+      const head = n?.kind === 'aggregate' ? stagesOf(c.report(l), 'attn')[0] : undefined;
+      const raw = head !== undefined && head.layer === layer && n?.kind === 'aggregate' ? n.default : null;
+      const value: Value = raw !== null && c.valueSet(l).has(raw) ? raw : null;
+      return [c.space(l), value, Math.max(pollution.get(l) ?? 0, value === null ? 0 : (errors.get(l) ?? 0))];
+    });
 
   if (construction.endsWith('-mlp')) {
     const stage = stagesOf(report, 'mlp')[0];
     if (stage === undefined) return [{ node: label, kind: 'mlp', holds: false, statement: 'no MLP stage in the manifest', numbers: {} }];
-    const inputs = g.children.map((k) => inputOf(c.graph.nodes[k]?.label ?? ''));
-    obligations.push({ label, stage, inputs, output: c.space(label), outputValues: c.valueSet(label), f: nodeFunction(node) });
-    const bound = mlpBound(c, stage, inputs, c.space(label), c.valueSet(label), nodeFunction(node));
-    const gate = bosGate(c, stage, atBos(g.children.map((k) => c.graph.nodes[k]?.label ?? '')));
+    // one s-op read twice (f(x, x)) is one input: both reads see the same value
+    const childLabels = g.children.map((k) => c.graph.nodes[k]?.label ?? '');
+    const distinct = [...new Set(childLabels)];
+    const inputs = distinct.map(inputOf);
+    const fn = nodeFunction(node);
+    const f = (args: Value[]): Value | undefined => fn(childLabels.map((l) => args[distinct.indexOf(l)] as Value));
+    obligations.push({ label, stage, inputs, output: c.space(label), outputValues: c.valueSet(label), f });
+    const bound = mlpBound(c, stage, inputs, c.space(label), c.valueSet(label), f);
+    const gate = bosGate(c, stage, atBos(distinct, stage.layer));
     errors.set(label, bound.error);
     pollution.set(label, gate <= 0 ? 0 : Number.POSITIVE_INFINITY);
     const holds = gate <= 0 && Number.isFinite(bound.error);

@@ -75,11 +75,8 @@ export const lemmaContext = (compiled: SOp, model: CompiledModel): Either.Either
       if (r === undefined) throw new Error(`bug: no manifest node ${label}`);
       return r;
     },
-    space: (label) => {
-      const s = view.space(label);
-      if (s === undefined) throw new Error(`bug: no residual space for ${label}`);
-      return s;
-    },
+    // an s-op that is always None has no directions: an empty categorical space
+    space: (label) => view.space(label) ?? { label, representation: 'categorical', indices: [], values: [] },
     valueSet: (label) => {
       const g = byLabel.get(label);
       return (g === undefined ? undefined : t.inference.valueSets.get(g.id)) ?? ValueSet.empty;

@@ -179,24 +179,25 @@ export const mlpBound = (
   return { error: worstError, combinations: combos.length, skipped, unstable, ...(worst ? { worst } : {}) };
 };
 
-/** At the BOS position every unit must be off: the largest pre-activation there (≤ 0 holds). */
-export const bosGate = (c: LemmaContext, stage: StagePlacement, atBos: readonly (readonly [SpaceView, number, number])[]): number => {
+/**
+ * At the BOS position every unit must be off: the largest pre-activation there (≤ 0 holds). Each
+ * entry gives an input space, the value it holds at BOS (0 / None for clean inputs, an aggregate's
+ * default before its clean-up, 1 for a selector width's weight) and a pollution radius.
+ */
+export const bosGate = (c: LemmaContext, stage: StagePlacement, atBos: readonly (readonly [SpaceView, Value, number])[]): number => {
   const { view } = c;
   const d = view.d;
   const dm = view.model.config.d_mlp;
   const [from, to] = stage.units as readonly [number, number];
   const win = view.tensor(`blocks.${stage.layer}.mlp.W_in`).data;
   const bin = view.tensor(`blocks.${stage.layer}.mlp.b_in`).data;
-  // BOS residual: one + bos, plus `value ± pollution` in the listed spaces
   const centre = new Float64Array(d);
   const radius = new Float64Array(d);
   centre[view.one] = 1;
   centre[view.bos] = 1;
   for (const [space, value, pollution] of atBos) {
-    for (const i of space.indices) {
-      centre[i] = space.representation === 'numerical' ? value : 0;
-      radius[i] = pollution;
-    }
+    writeValue(centre, space, value);
+    for (const i of space.indices) radius[i] = pollution;
   }
   let worst = Number.NEGATIVE_INFINITY;
   for (let u = from; u < to; u++) {
