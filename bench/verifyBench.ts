@@ -31,6 +31,10 @@ const builderAt = (e: LibraryEntry, maxLen: number): (() => SOp) =>
       ? () => makeSortFreq(maxLen)
       : e.build;
 
+/** Mean and slowest of the per-length equivalence queries. */
+const queryTimes = (seconds: readonly number[]): string =>
+  seconds.length === 0 ? 'none' : `mean ${(seconds.reduce((a, b) => a + b, 0) / seconds.length).toFixed(2)} s, max ${Math.max(...seconds).toFixed(2)} s`;
+
 const run = async (e: LibraryEntry, maxLen: number, method: Method, z3TimeoutMs: number): Promise<VerifyRow> => {
   const b = makeBounds(e.vocab as Value[], maxLen, e.causal ?? false);
   if (Either.isLeft(b)) throw new Error(`bad bounds for ${e.name}`);
@@ -44,7 +48,7 @@ const run = async (e: LibraryEntry, maxLen: number, method: Method, z3TimeoutMs:
       ? `${c.exhaustive?.checked ?? 0} inputs`
       : method === 'lemmas'
         ? `${c.lemmas?.list.filter((l) => l.holds).length}/${c.lemmas?.list.length} lemmas, output error ${Number(c.lemmas?.outputError).toExponential(1)}`
-        : `lengths ${c.z3?.equivalence.lengths.map((x) => x.result).join(' ')}; ${c.z3?.mlpFacts.reduce((s, f) => s + f.solverQueries, 0)} MLP queries${c.z3?.equivalence.reason ? `; ${c.z3.equivalence.reason}` : ''}`;
+        : `lengths ${c.z3?.equivalence.lengths.map((x) => x.result).join(' ')}; per query ${queryTimes(r.right.z3QuerySeconds)}; ${c.z3?.mlpFacts.reduce((s, f) => s + f.solverQueries, 0)} MLP queries${c.z3?.equivalence.reason ? `; ${c.z3.equivalence.reason}` : ''}`;
   return { program: e.name, vocab: e.vocab.length, maxLen, method, verdict: c.verdict, seconds, detail };
 };
 

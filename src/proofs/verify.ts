@@ -50,6 +50,8 @@ export interface VerifyResult {
   readonly certificate: Certificate;
   readonly model: CompiledModel;
   readonly seconds: Readonly<Record<string, number>>;
+  /** Seconds of each Z3 bounded-equivalence query (one per length), with the z3 method. */
+  readonly z3QuerySeconds: readonly number[];
 }
 
 const DEFAULT_EXHAUSTIVE_LIMIT = 2_000_000;
@@ -241,5 +243,5 @@ export const verify = async (program: SOp, bounds: Bounds, options: VerifyOption
     notes,
     ...(options.timing ? { time: seconds } : {}),
   };
-  return Either.right({ certificate, model: m, seconds });
+  return Either.right({ certificate, model: m, seconds, z3QuerySeconds: equivalence?.perLength.map((p) => p.seconds) ?? [] });
 };

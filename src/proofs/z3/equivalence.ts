@@ -10,11 +10,13 @@
  *   m of the output's finite value set with Σ_k sel_k·(v_k − m) = 0 (the default when nothing is
  *   selected), a selector width as Σ sel; causal mode masks keys after the query;
  * - the model's hard-attention program read from the weights (hardSemantics.ts);
- * and asserts that some position's outputs differ — or that the program fails (ambiguous aggregate,
- * function error), or that a model value is undecodable. `unsat` proves the two agree on every input
- * of that length. A `sat` input is replayed with the real interpreter and the real forward pass
- * (runModel) before it is reported; one on which they agree after all (the hard semantics is an
- * abstraction of the softmax model) is excluded and the query re-run, and listed in `spurious`.
+ * (encode.ts, over bit-vectors so that Z3 bit-blasts to SAT) and asserts that some position's
+ * outputs differ — or that the program fails (ambiguous aggregate, function error), or that a model
+ * value is undecodable. `unsat` proves the two agree on every input of that length. A `sat` input
+ * is replayed with the real interpreter and the real forward pass (runModel) before it is reported;
+ * one on which they agree after all (the hard semantics is an abstraction of the softmax model) is
+ * excluded and the query re-run, and listed in `spurious`. `unknown` (a timeout) is never read as
+ * agreement.
  */
 import * as Either from 'fp-ts/lib/Either.js';
 import type { SOp } from '../../ast/program.js';
@@ -34,7 +36,10 @@ export interface EquivalenceOptions {
   readonly maxLen?: number;
   /** Per query (one length), in milliseconds (default 60 s). */
   readonly timeoutMs?: number;
-  /** Prove node-by-node correspondence lemmas before the goal (experimental). */
+  /**
+   * When a length's query does not finish in half its time, prove node-by-node correspondence
+   * lemmas and retry (default true).
+   */
   readonly lemmas?: boolean;
 }
 
@@ -112,7 +117,7 @@ const checkLength = async (
   const started = performance.now();
   const seconds = (): number => (performance.now() - started) / 1000;
   const T = termsFor(session.ctx, src, hp, n);
-  const tokens = Array.from({ length: n }, (_, i) => T.intVar(`t${i}`));
+  const tokens = Array.from({ length: n }, (_, i) => T.intVar(`t${i}`, hp.vocab.map((_, v) => v)));
   const goal: Goal = { tokens, ...buildQuery(T, src, hp, tokens) };
   // Every check gets a fresh solver with all facts re-asserted: Z3 preprocesses a solver's first
   // check (solve-eqs, ITE elimination, ...) but runs later checks of the same solver incrementally
@@ -125,29 +130,39 @@ const checkLength = async (
     return session.check(solver);
   };
   const remaining = (): number => timeoutMs - (performance.now() - started);
-  // correspondence lemmas, in graph order: each proven one is asserted (it holds on every input)
+  const target = T.or(goal.disjuncts.map((d) => d.cond));
   const fails = T.or(goal.disjuncts.filter((d) => d.kind === 'fails').map((d) => d.cond));
-  const lemmaBudget = Math.max(500, timeoutMs / 20);
-  let proven = 0;
-  if (useLemmas) {
+  /**
+   * Fallback when the plain query does not finish: prove the correspondence lemmas between
+   * same-label nodes one by one (each with a small budget) and assert the proven ones — they hold
+   * on every input, and tell the solver which parts of the two encodings agree.
+   */
+  const sweep = async (): Promise<number> => {
+    const budget = Math.max(500, timeoutMs / 20);
+    let proven = 0;
     for (const lemma of goal.lemmas) {
       if (lemma.differs === false) continue;
-      if (remaining() < 2 * lemmaBudget) break;
-      const r = await check([T.not(fails), lemma.differs], lemmaBudget);
+      if (remaining() < 2 * budget) break;
+      const r = await check([T.not(fails), lemma.differs], budget);
       if (r.result === 'unsat') {
         facts.push(T.bool(T.or([fails, T.not(lemma.differs)])));
         proven++;
       }
-      if (process.env['Z3_DEBUG']) console.error(`  lemma ${lemma.what}: ${r.result} in ${r.seconds.toFixed(3)} s`);
     }
-  }
-  const target = T.or(goal.disjuncts.map((d) => d.cond));
-  if (process.env['Z3_DEBUG']) console.error(`n=${n} encoded in ${seconds().toFixed(3)} s: ${T.definitions.length} definitions, ${goal.disjuncts.length} disjuncts, ${proven}/${goal.lemmas.length} lemmas`);
+    return proven;
+  };
+  let swept = !useLemmas;
   const spurious: SpuriousInput[] = [];
   const excluded: BoolT[] = [];
   for (;;) {
     if (remaining() <= 0) return { result: { n, result: 'unknown', seconds: seconds() }, spurious, reason: `length ${n}: timeout` };
-    const outcome = await check([target, ...excluded], remaining());
+    // the plain query first gets half the time when lemmas can still help
+    const outcome = await check([target, ...excluded], swept ? remaining() : remaining() / 2);
+    if (outcome.result === 'unknown' && !swept && remaining() > 0) {
+      swept = true;
+      await sweep();
+      continue;
+    }
     if (outcome.result !== 'sat') {
       const reason = outcome.result === 'unknown' ? `length ${n}: Z3 answered unknown (${outcome.reason ?? 'no reason'})` : undefined;
       return { result: { n, result: outcome.result, seconds: seconds() }, spurious, ...(reason ? { reason } : {}) };
@@ -192,7 +207,7 @@ export const checkBoundedEquivalence = async (
     const perLength: LengthResult[] = [];
     const spurious: SpuriousInput[] = [];
     for (let n = 1; n <= maxLen; n++) {
-      const r = await checkLength(session, program, compiled, src.right, hard.right, n, timeoutMs, options.lemmas ?? false);
+      const r = await checkLength(session, program, compiled, src.right, hard.right, n, timeoutMs, options.lemmas ?? true);
       perLength.push(r.result);
       spurious.push(...r.spurious);
       const extra = spurious.length > 0 ? { spurious } : {};

@@ -72,7 +72,9 @@ const guardReleases = (a: Api): Api => {
 };
 
 const flushReleases = (): void => {
-  while (checksInFlight === 0 && deferred.length > 0) (deferred.shift() as () => void)();
+  if (checksInFlight > 0) return;
+  const pending = deferred.splice(0, deferred.length);
+  for (const release of pending) release();
 };
 
 const ensureContext = async (): Promise<Z3Context> => {

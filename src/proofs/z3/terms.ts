@@ -31,8 +31,18 @@ export const bitsFor = (max: bigint | number): number => {
   return bits;
 };
 
+/** Largest set of possible values tracked for one integer term. */
+const MAX_DOMAIN = 4096;
+
+const union = (a: readonly number[], b: readonly number[]): number[] => [...new Set([...a, ...b])].sort((x, y) => x - y);
+
 export class Terms {
   private readonly ids = new Map<object, number>();
+  /**
+   * The values a symbolic integer term can take (when known): lookups only branch on those, a
+   * term with one possible value is that constant, and comparisons of disjoint ranges fold.
+   */
+  private readonly domains = new Map<object, readonly number[]>();
   private readonly lookups = new Map<string, Term>();
   /** Definitions asserted alongside the goal (var = term). */
   readonly definitions: Z3Bool[] = [];
@@ -53,9 +63,23 @@ export class Terms {
     return id;
   }
 
-  /** A fresh integer variable (e.g. a token). */
-  intVar(name: string): Z3BitVec {
-    return this.ctx.BitVec.const(name, this.intBits);
+  /** A fresh integer variable (e.g. a token) ranging over `domain`. */
+  intVar(name: string, domain?: readonly number[]): Z3BitVec {
+    const v = this.ctx.BitVec.const(name, this.intBits);
+    if (domain !== undefined) this.domains.set(v, [...domain].sort((x, y) => x - y));
+    return v;
+  }
+
+  /** The possible values of an integer term, if known. */
+  domainOf(x: IntT): readonly number[] | undefined {
+    return typeof x === 'number' ? [x] : this.domains.get(x);
+  }
+
+  private withDomain(x: IntT, domain: readonly number[] | undefined): IntT {
+    if (typeof x === 'number' || domain === undefined) return x;
+    if (domain.length === 1) return domain[0] as number;
+    if (domain.length <= MAX_DOMAIN) this.domains.set(x, domain);
+    return x;
   }
 
   int(x: IntT): Z3BitVec {
@@ -73,19 +97,30 @@ export class Terms {
   /** A named integer variable equal to the term (constants stay constants). */
   defineInt(name: string, x: IntT): IntT {
     if (typeof x === 'number') return x;
+    const domain = this.domainOf(x);
+    if (domain !== undefined && domain.length === 1) return domain[0] as number;
     const v = this.ctx.BitVec.const(`${name}#${this.fresh++}`, this.intBits);
     this.definitions.push(v.eq(x));
-    return v;
+    return this.withDomain(v, domain);
   }
 
   eqInt(a: IntT, b: IntT): BoolT {
     if (typeof a === 'number' && typeof b === 'number') return a === b;
+    const da = this.domainOf(a);
+    const db = this.domainOf(b);
+    if (da !== undefined && db !== undefined && !da.some((x) => db.includes(x))) return false;
     return this.int(a).eq(this.int(b));
   }
 
   /** a ≥ b (signed). */
   geInt(a: IntT, b: IntT): BoolT {
     if (typeof a === 'number' && typeof b === 'number') return a >= b;
+    const da = this.domainOf(a);
+    const db = this.domainOf(b);
+    if (da !== undefined && db !== undefined && da.length > 0 && db.length > 0) {
+      if ((da[0] as number) >= (db[db.length - 1] as number)) return true;
+      if ((da[da.length - 1] as number) < (db[0] as number)) return false;
+    }
     return this.int(a).sge(this.int(b));
   }
 
@@ -121,7 +156,9 @@ export class Terms {
   iteInt(c: BoolT, a: IntT, b: IntT): IntT {
     if (typeof c === 'boolean') return c ? a : b;
     if (typeof a === 'number' && typeof b === 'number' && a === b) return a;
-    return this.ctx.If(c, this.int(a), this.int(b)) as Z3BitVec;
+    const da = this.domainOf(a);
+    const db = this.domainOf(b);
+    return this.withDomain(this.ctx.If(c, this.int(a), this.int(b)) as Z3BitVec, da && db ? union(da, db) : undefined);
   }
 
   iteWide(c: BoolT, a: WideT, b: WideT): WideT {
@@ -139,13 +176,23 @@ export class Terms {
   sumInt(xs: readonly IntT[]): IntT {
     let k = 0;
     const rest: Z3BitVec[] = [];
+    let sums: number[] | undefined = [0];
     for (const x of xs) {
       if (typeof x === 'number') k += x;
-      else rest.push(x);
+      else {
+        rest.push(x);
+        const d = this.domainOf(x);
+        sums = sums === undefined || d === undefined ? undefined : [...new Set(sums.flatMap((s) => d.map((v) => s + v)))];
+        if (sums !== undefined && sums.length > MAX_DOMAIN) sums = undefined;
+      }
     }
     if (rest.length === 0) return k;
     if (k !== 0) rest.push(this.int(k));
-    return rest.reduce((a, b) => a.add(b));
+    const domain = sums?.map((s) => s + k).sort((x, y) => x - y);
+    return this.withDomain(
+      rest.reduce((a, b) => a.add(b)),
+      domain,
+    );
   }
 
   sumWide(xs: readonly WideT[]): WideT {
@@ -207,8 +254,12 @@ export class Terms {
       .join(',')}`;
     const done = this.lookups.get(key);
     if (done !== undefined) return done;
+    // branch only on the values the index can take (out-of-range sentinels are flagged elsewhere)
+    const known = this.domainOf(at);
+    const candidates = known === undefined ? Array.from({ length: size }, (_, v) => v) : known.filter((v) => v >= 0 && v < size);
+    if (candidates.length === 0) candidates.push(0);
     const groups = new Map<string, { term: Term; members: number[] }>();
-    for (let v = 0; v < size; v++) {
+    for (const v of candidates) {
       const term = sub(v);
       const k = this.termKey(term);
       const g = groups.get(k);
