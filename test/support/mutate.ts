@@ -1,5 +1,11 @@
 /** Test helper: a copy of a compiled model with one weight changed enough to change some output. */
+import * as Either from 'fp-ts/lib/Either.js';
+import type { SOp } from '../../src/ast/program.js';
+import { valuesClose, type Value } from '../../src/ast/value.js';
+import { evaluate } from '../../src/interpreter/evaluate.js';
+import { isUndecodable } from '../../src/model/decode.js';
 import type { CompiledModel, Tensor32 } from '../../src/model/model.js';
+import { runModel } from '../../src/model/run.js';
 
 export interface Mutation {
   readonly model: CompiledModel;
@@ -8,36 +14,64 @@ export interface Mutation {
 
 const copy = (m: CompiledModel): Map<string, Tensor32> => new Map([...m.tensors].map(([n, t]) => [n, { shape: t.shape, data: t.data.slice() }]));
 
-/**
- * Flips the sign of the largest weight the output node writes with: an MLP output weight, or a
- * head's W_O entry. Every input that uses that unit (or value) then decodes wrongly.
- */
-export const mutateOutputWeight = (model: CompiledModel): Mutation => {
-  const tensors = copy(model);
+/** Every weight the output node writes with (MLP W_out rows of its units, or its head's W_O), largest first. */
+const outputWeights = (model: CompiledModel): { readonly tensor: string; readonly at: number; readonly description: string }[] => {
   const out = model.manifest.nodes.find((n) => n.label === model.manifest.output.label);
   if (out === undefined) throw new Error('no output node');
   const d = model.config.d_model;
   const dirs = model.manifest.residual.flatMap((r, i) => (r.label === out.label ? [i] : []));
   const stage = out.stages.find((s) => s.sublayer === 'mlp' && s.role !== 'bos-cleanup') ?? out.stages.find((s) => s.sublayer === 'attn');
   if (stage === undefined) throw new Error(`output node ${out.label} has no block (an embedding)`);
+  const found: { tensor: string; at: number; description: string; size: number }[] = [];
   if (stage.sublayer === 'mlp') {
-    const w = (tensors.get(`blocks.${stage.layer}.mlp.W_out`) as Tensor32).data;
-    let best = -1;
+    const tensor = `blocks.${stage.layer}.mlp.W_out`;
+    const w = (model.tensors.get(tensor) as Tensor32).data;
     for (let u = (stage.units as [number, number])[0]; u < (stage.units as [number, number])[1]; u++) {
-      for (const j of dirs) if (best < 0 || Math.abs(w[u * d + j] as number) > Math.abs(w[best] as number)) best = u * d + j;
+      for (const j of dirs) {
+        const at = u * d + j;
+        if (w[at] !== 0) found.push({ tensor, at, size: Math.abs(w[at] as number), description: `W_out[${u}, ${model.manifest.residual[j]?.name}] of layer ${stage.layer}` });
+      }
     }
-    w[best] = -(w[best] as number) - 1;
-    return { model: { ...model, tensors }, description: `W_out[${Math.floor(best / d)}, ${model.manifest.residual[best % d]?.name}] of layer ${stage.layer}` };
-  }
-  const dh = model.config.d_head;
-  const w = (tensors.get(`blocks.${stage.layer}.attn.W_O`) as Tensor32).data;
-  let best = -1;
-  for (let j = 0; j < dh; j++) {
-    for (const i of dirs) {
-      const at = ((stage.head as number) * dh + j) * d + i;
-      if (best < 0 || Math.abs(w[at] as number) > Math.abs(w[best] as number)) best = at;
+  } else {
+    const dh = model.config.d_head;
+    const tensor = `blocks.${stage.layer}.attn.W_O`;
+    const w = (model.tensors.get(tensor) as Tensor32).data;
+    for (let k = 0; k < dh; k++) {
+      for (const i of dirs) {
+        const at = ((stage.head as number) * dh + k) * d + i;
+        if (w[at] !== 0) found.push({ tensor, at, size: Math.abs(w[at] as number), description: `W_O[${k}, ${model.manifest.residual[i]?.name}] of layer ${stage.layer} head ${stage.head}` });
+      }
     }
   }
-  w[best] = -(w[best] as number) - 1;
-  return { model: { ...model, tensors }, description: `W_O of layer ${stage.layer} head ${stage.head}` };
+  return found.sort((a, b) => b.size - a.size);
+};
+
+const decodedText = (model: CompiledModel, input: readonly Value[]): string => {
+  const r = runModel(model, input);
+  return Either.isLeft(r) ? 'refused' : JSON.stringify(r.right);
+};
+
+/**
+ * Flips the sign of one weight the output node writes with (w → −w − 1): the largest one, or,
+ * given probe inputs, the largest one whose flip changes the model's decoded output on one of
+ * them (a unit that only fires on longer inputs changes nothing within small bounds).
+ */
+export const mutateOutputWeight = (model: CompiledModel, probe?: readonly (readonly Value[])[]): Mutation => {
+  const before = probe?.map((input) => decodedText(model, input));
+  for (const candidate of outputWeights(model)) {
+    const tensors = copy(model);
+    const w = (tensors.get(candidate.tensor) as Tensor32).data;
+    w[candidate.at] = -(w[candidate.at] as number) - 1;
+    const mutated: CompiledModel = { ...model, tensors };
+    if (probe === undefined || probe.some((input, k) => decodedText(mutated, input) !== before?.[k])) return { model: mutated, description: candidate.description };
+  }
+  throw new Error('no single flipped output weight changes an output on the probe inputs');
+};
+
+/** The model's decoded output differs from the interpreter's on this input (or the program fails there). */
+export const disagreesOn = (program: SOp, model: CompiledModel, input: readonly Value[], causal: boolean): boolean => {
+  const want = evaluate(program, input, { causal });
+  const got = runModel(model, input);
+  if (Either.isLeft(want) || Either.isLeft(got)) return true;
+  return !got.right.every((g, i) => !isUndecodable(g) && valuesClose(g, want.right[i] as Value));
 };
