@@ -26,7 +26,7 @@ import * as D from '../src/ast/dsl.js';
 import * as E from '../src/ast/expr.js';
 import type { Expr } from '../src/ast/expr.js';
 import { printProgram } from '../src/ast/printer.js';
-import { isSelector, topologicalOrder, type Comparison, type Node, type Selector, type SOp } from '../src/ast/program.js';
+import { type Comparison, type Selector, type SOp } from '../src/ast/program.js';
 import { showValue, valuesClose, type Value } from '../src/ast/value.js';
 import type { Diagnostic } from '../src/diagnostics.js';
 import { evaluate } from '../src/interpreter/evaluate.js';
@@ -34,9 +34,9 @@ import { isUndecodable, type Decoded } from '../src/model/decode.js';
 import { modelFiles } from '../src/model/files.js';
 import { PreparedModel } from '../src/model/forward.js';
 import { runModel } from '../src/model/run.js';
-import { compile, type Compilation } from '../src/passes/compile.js';
+import { compile } from '../src/passes/compile.js';
 import { makeBounds } from '../src/typecheck/bounds.js';
-import { typecheck, type TypedProgram } from '../src/typecheck/typecheck.js';
+import { typecheck } from '../src/typecheck/typecheck.js';
 
 /**
  * What an s-op holds: vocabulary tokens, small integers, booleans (all categorical), or numbers
@@ -567,8 +567,6 @@ export interface CompilerFailure {
   readonly property: 'acceptance' | 'agreement' | 'determinism' | 'crash';
   readonly message: string;
   readonly input?: readonly Value[];
-  /** The known compiler bug this failure matches ({@link KNOWN_BUGS}), if any. */
-  readonly knownBug?: string;
 }
 
 export interface CompilerCheck {
@@ -610,7 +608,7 @@ const sameFiles = (a: Record<string, Uint8Array>, b: Record<string, Uint8Array>)
  * Checks one random program against the compiler: acceptance (typecheck ⇔ compile), agreement
  * (compile ∘ forward ∘ decode ≡ interpret on each input the interpreter succeeds on, with no
  * undecodable position) and determinism (byte-identical files). Never throws: an exception is a
- * `crash` failure. A failure that matches a known compiler bug says which.
+ * `crash` failure.
  */
 export const checkCompiler = (p: RandomProgram, inputs: readonly (readonly Value[])[], options: CompilerCheckOptions = {}): CompilerCheck => {
   const bounds = makeBounds(p.vocab, p.maxLen, p.causal);
@@ -631,10 +629,8 @@ export const checkCompiler = (p: RandomProgram, inputs: readonly (readonly Value
     const c = compile(p.program, bounds.right, compileOptions);
     compiled = Either.isRight(c);
     if ((options.acceptance ?? true) && typechecked !== compiled) {
-      const knownBug = Either.isRight(typed) && Either.isLeft(c) ? knownRefusal(typed.right, c.left) : undefined;
       return result({
         property: 'acceptance',
-        ...(knownBug ? { knownBug } : {}),
         message: Either.isLeft(c)
           ? `the checker accepts the program but compile fails: ${messages(c.left)}`
           : `compile succeeds but the checker rejects the program: ${Either.isLeft(typed) ? messages(typed.left) : ''}`,
@@ -662,150 +658,20 @@ export const checkCompiler = (p: RandomProgram, inputs: readonly (readonly Value
       if (Either.isLeft(got)) return result({ property: 'agreement', message: `the model refused the input: ${messages(got.left)}`, input: i });
       const ok = got.right.length === want.right.length && got.right.every((g, j) => !isUndecodable(g) && valuesClose(g, want.right[j] as Value));
       if (!ok) {
-        const knownBug = knownMiscompilation(c.right);
         return result({
           property: 'agreement',
           message: `model ${showDecoded(got.right)}, interpreter ${want.right.map(showValue).join(' ')}`,
           input: i,
-          ...(knownBug ? { knownBug } : {}),
         });
       }
     }
     return result();
   } catch (e) {
     const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    const knownBug = stage === 'compile' ? knownCrash(e) : undefined;
-    return result({ property: 'crash', message: `${stage} threw: ${message}`, ...(input ? { input } : {}), ...(knownBug ? { knownBug } : {}) });
+    return result({ property: 'crash', message: `${stage} threw: ${message}`, ...(input ? { input } : {}) });
   }
 };
 
 /** A failure as text: the property, the message, the input. */
 export const describeFailure = (f: CompilerFailure): string =>
-  `${f.property}${f.knownBug ? ` (known bug ${f.knownBug})` : ''}: ${f.message}${f.input ? `\n  input: ${f.input.map(showValue).join(' ')}` : ''}`;
-
-// ---- known compiler bugs (docs/fuzzing.md): remove an entry once the compiler is fixed ----
-
-/**
- * Known compiler bugs, found by the fuzzer and not fixed yet. The properties skip (fc.pre) a
- * failure only when it matches one of these exactly: a crash with this message thrown from this
- * function, or a wrong output from a compiled program with this structure.
- */
-export const KNOWN_BUGS = {
-  'aggregate-narrower-than-source':
-    'a categorical aggregate whose value set (exact, for a position-only aggregate) lacks values of its source s-op: lowering throws "bug: value v not in the space of aggregate_…" (categoricalAggregateHead)',
-  'numerical-key-constant-predicate':
-    'a select with a constant predicate (true/false) whose keys are numerical, or carried numerically by the representation search: the planner allows it; lowering throws in addTable (or numericalQueryScore), or, with a single key value, scores the keys as None',
-  'categorical-aggregate-of-numerical-representation':
-    'a categorical aggregate of an s-op the representation search carries numerically: the planner checks the declared encoding only, lowering throws in categoricalAggregateHead',
-  'empty-value-set':
-    'a node whose value set is empty (its function fails on every value it can receive; the checker only warns): lowering throws "planned as affine but is not"',
-  'map-of-default-at-bos':
-    'an MLP (map, sequence map) reading an aggregate with a default (not None, or not 0 when numerical) computes f(default) at BOS; an attention head reading its output sees a value at BOS',
-  'selector-width-numerical-query':
-    'a selector width whose select has a numerical query (declared, or carried numerically): numericalQueryScore ignores the width\'s BOS score, so the width decodes as its largest value',
-  'same-input-twice':
-    'a linear MLP (linear_sequence_map) reading one s-op as both inputs: the error gains are keyed by input label, so the second coefficient\'s gain replaces the first; the precision requirement comes from the wrong coefficient (none when it is 0: a wrong output, or precision/infeasible "required error Infinity")',
-  'nested-means-blowup':
-    'three numerical means nested along the data path (e.g. a mean of a mean of a mean): value-set inference (meansOf) builds every sum before checking the size limit, and the process aborts (V8 "invalid size error", not catchable); checked before the program is run',
-  'tuple-rewrite-lost':
-    'a composite selector feeding (through an aggregate or a width) another one rewritten over tuples in the same pass: its own rewrite is lost and it is compiled as planned score-tuple',
-} as const;
-
-export type KnownBug = keyof typeof KNOWN_BUGS;
-
-const KEY_OF_UNDEFINED = /^Cannot read properties of undefined \(reading 'key'\)$/;
-const KNOWN_CRASHES: readonly { readonly bug: KnownBug; readonly message: RegExp; readonly thrownIn: readonly string[] }[] = [
-  { bug: 'aggregate-narrower-than-source', message: /^bug: value .* not in the space of /, thrownIn: ['categoricalAggregateHead'] },
-  // keys' directions looked up in a table score, or in a numerical query's when the query is numerical too
-  { bug: 'numerical-key-constant-predicate', message: KEY_OF_UNDEFINED, thrownIn: ['addTable', 'numericalQueryScore'] },
-  { bug: 'categorical-aggregate-of-numerical-representation', message: KEY_OF_UNDEFINED, thrownIn: ['categoricalAggregateHead'] },
-  { bug: 'empty-value-set', message: /^bug: .* planned as affine but is not$/, thrownIn: ['terms'] },
-];
-
-/**
- * Programs that crash the process (so no failure can be caught): three numerical means nested
- * along the data path (through maps, sequence maps and categorical aggregates, which pass values
- * on). The properties skip them before checking.
- */
-export const knownFatal = (p: RandomProgram): KnownBug | undefined => {
-  // every s-op of the program, selectors' inputs included, children first
-  const depth = new Map<Node, number>();
-  const of = (n: SOp): number => depth.get(n) ?? 0;
-  for (const n of topologicalOrder([p.program])) {
-    if (isSelector(n)) continue;
-    switch (n.kind) {
-      case 'map':
-        depth.set(n, of(n.inner));
-        break;
-      case 'sequenceMap':
-      case 'linearSequenceMap':
-        depth.set(n, Math.max(of(n.fst), of(n.snd)));
-        break;
-      case 'aggregate':
-        depth.set(n, of(n.sop) + (n.encoding === 'numerical' ? 1 : 0));
-        break;
-      default:
-        depth.set(n, 0);
-    }
-    if ((depth.get(n) ?? 0) >= 3) return 'nested-means-blowup';
-  }
-  return undefined;
-};
-
-/** The known bug an exception thrown by `compile` is, by its message and the function that threw. */
-const knownCrash = (e: unknown): KnownBug | undefined => {
-  if (!(e instanceof Error)) return undefined;
-  // the innermost frames, up to the first one in lower.ts (the pass that calls the constructions)
-  const frames = (e.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at '));
-  const upToLower = frames.slice(0, frames.findIndex((f) => /\/passes\/lower\.[jt]s/.test(f)) + 1);
-  return KNOWN_CRASHES.find((k) => k.message.test(e.message) && upToLower.some((f) => k.thrownIn.some((name) => f.includes(`at ${name} `))))?.bug;
-};
-
-/** A linear MLP reading the same s-op twice. */
-const readsOneInputTwice = (t: TypedProgram): boolean =>
-  [...t.plan.nodes.values()].some((n) => {
-    const kids = t.graph.nodes[n.id]?.children ?? [];
-    return n.construction === 'linear-mlp' && kids.length === 2 && kids[0] === kids[1];
-  });
-
-/** The known bug a program the checker accepts but the compiler refuses is, if any. */
-const knownRefusal = (t: TypedProgram, refusal: readonly Diagnostic[]): KnownBug | undefined =>
-  refusal.every((d) => d.code === 'precision/infeasible') && readsOneInputTwice(t) ? 'same-input-twice' : undefined;
-
-/** The known bug a compilation that gave a wrong output has the structure of, if any. */
-const knownMiscompilation = (c: Compilation): KnownBug | undefined => {
-  const { graph, plan, inference } = c.typed;
-  const nodes = graph.nodes;
-  const plans = [...plan.nodes.values()];
-  if (readsOneInputTwice(c.typed)) return 'same-input-twice';
-  // a numerical key space with a single direction does not crash addTable: it scores wrongly
-  const numericalKeys = plans.some((n) =>
-    (n.selector?.groups ?? []).some(
-      (g) =>
-        plan.nodes.get(g.keys)?.representation === 'numerical' &&
-        g.atoms.every((a) => {
-          const sel = nodes[a]?.node;
-          return sel?.kind === 'select' && sel.predicate.kind === 'comparison' && (sel.predicate.op === 'TRUE' || sel.predicate.op === 'FALSE');
-        }),
-    ),
-  );
-  if (numericalKeys) return 'numerical-key-constant-predicate';
-  if (plans.some((n) => n.selector?.kind === 'score-tuple')) return 'tuple-rewrite-lost';
-  if (plans.some((n) => n.construction === 'selector-width' && n.selector?.numericalQuery === true && (inference.valueSets.get(n.id)?.size ?? 0) >= 2)) {
-    return 'selector-width-numerical-query';
-  }
-  // MLPs whose output at BOS may be f(default) of an aggregate with a default, and what reads them
-  const pollutedAtBos = new Set<number>();
-  for (const g of nodes) {
-    if (g.node.kind !== 'map' && g.node.kind !== 'sequenceMap') continue;
-    const direct = g.children.some((ch) => {
-      const r = nodes[ch]?.node;
-      return r?.kind === 'aggregate' && r.default !== null && !(r.encoding === 'numerical' && r.default === 0);
-    });
-    if (direct || g.children.some((ch) => pollutedAtBos.has(ch))) pollutedAtBos.add(g.id);
-  }
-  const readByAttention = nodes.some(
-    (g) => (g.node.kind === 'aggregate' && pollutedAtBos.has(g.children[1] as number)) || (g.node.kind === 'select' && g.children.some((ch) => pollutedAtBos.has(ch))),
-  );
-  return readByAttention ? 'map-of-default-at-bos' : undefined;
-};
+  `${f.property}: ${f.message}${f.input ? `\n  input: ${f.input.map(showValue).join(' ')}` : ''}`;

@@ -3,18 +3,14 @@
  * are `npm run fuzz`, docs/fuzzing.md). Every property has a fixed seed so CI is reproducible;
  * fast-check prints the seed, the path and the shrunk counterexample (as `.rasp` text with its
  * bounds) on failure. Value-set soundness is in props/language.test.ts.
- *
- * KNOWN BUGS: a failure that matches one of the known compiler bugs (`KNOWN_BUGS` in
- * arbitraries.ts, listed with minimal counterexamples in docs/fuzzing.md) is excluded with fc.pre
- * until the compiler is fixed: a crash only with that message thrown from that function, a wrong
- * output only from a compiled program with that structure. Any other failure fails the test.
+ * Nothing is excluded: the compiler bugs the fuzzer found are fixed (docs/fuzzing.md) and their
+ * counterexamples are regression tests in test/fuzzRegressions.test.ts.
  */
-import { fc, test } from '@fast-check/vitest';
+import { test } from '@fast-check/vitest';
 import { describe } from 'vitest';
 import {
   checkCompiler,
   describeFailure,
-  knownFatal,
   programInputs,
   randomProgram,
   rawInputs,
@@ -26,15 +22,11 @@ import {
 const EXHAUSTIVE_BUDGET = 40;
 
 const holds = (p: RandomProgram, raw: readonly (readonly number[])[], options: CompilerCheckOptions): void => {
-  // a known bug that aborts the process (see the header): skipped before running
-  fc.pre(knownFatal(p) === undefined);
   const r = checkCompiler(p, programInputs(p, raw, EXHAUSTIVE_BUDGET), options);
-  // known compiler bugs (see the header): excluded, narrowly, until fixed
-  fc.pre(r.failure?.knownBug === undefined);
   if (r.failure !== undefined) throw new Error(describeFailure(r.failure));
 };
 
-// 900 + 500 + 200 = 1600 random programs (runs excluded by fc.pre are not counted by fast-check)
+// 900 + 500 + 200 = 1600 random programs
 describe('compiler properties (random programs)', () => {
   test.prop([randomProgram(), rawInputs(6)], { numRuns: 900, seed: 20261123 })(
     'compile ∘ forward ∘ decode ≡ interpret (and the checker accepts exactly what compiles)',

@@ -23,7 +23,6 @@ import {
   checkCompiler,
   describeFailure,
   describeProgram,
-  knownFatal,
   programInputs,
   randomProgram,
   rawInputs,
@@ -62,7 +61,6 @@ interface Options {
   readonly timeLimit?: number;
   readonly programTimeout: number;
   readonly keepGoing?: boolean;
-  readonly includeKnown?: boolean;
   readonly progress: number;
   readonly shrinkTime: number;
   readonly current?: string;
@@ -87,7 +85,6 @@ const parseOptions = (): Options =>
     .option('--time-limit <seconds>', 'stop generating after this many seconds (counts as a pass)', integer('--time-limit', 1))
     .option('--program-timeout <seconds>', 'abandon a program after this many seconds (reported as slow, not as a failure)', integer('--program-timeout', 1), 60)
     .option('--keep-going', 'do not stop at the first failure: count failures by kind, shrink one of each at the end')
-    .option('--include-known', 'count failures that match the known compiler bugs (KNOWN_BUGS in props/arbitraries.ts) as failures')
     .option('--progress <seconds>', 'seconds between progress lines', integer('--progress', 1), 5)
     .option('--shrink-time <seconds>', 'with --keep-going: time to shrink each kind of failure', integer('--shrink-time', 1), 120)
     .option('--current <file>', 'write each program to this file before checking it (to find one that kills the process)')
@@ -158,8 +155,7 @@ const main = async (): Promise<void> => {
   const arbitrary = fc.tuple(randomProgram({ maxLen: opts.maxLen, maxInstructions: opts.maxInstructions }), rawInputs(opts.inputs, opts.maxLen));
   const checker = new Checker(opts.programTimeout * 1000);
 
-  const counts = { generated: 0, known: 0, compiled: 0, rejected: 0, compared: 0, failed: 0, slow: 0 };
-  const knownCounts = new Map<string, number>();
+  const counts = { generated: 0, compiled: 0, rejected: 0, compared: 0, failed: 0, slow: 0 };
   const rejectionCounts = new Map<string, number>();
   /** Failures by kind (property and message with labels and values blanked): count, first run, example. */
   const kinds = new Map<string, { count: number; firstRun: number; example: string }>();
@@ -174,13 +170,13 @@ const main = async (): Promise<void> => {
   const seconds = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   const countLine = (): string =>
     `${counts.generated} programs (${counts.compiled} compiled, ${counts.rejected} rejected by the checker` +
-    `${counts.known > 0 ? `, ${counts.known} matching known bugs` : ''}${counts.slow > 0 ? `, ${counts.slow} over the program timeout` : ''}), ` +
+    `${counts.slow > 0 ? `, ${counts.slow} over the program timeout` : ''}), ` +
     `${counts.compared} inputs compared, ${counts.failed} failing, ${seconds()}`;
 
   const kindOf = (r: CompilerCheck): string =>
     r.failure === undefined
       ? ''
-      : `${r.failure.property}${r.failure.knownBug ? ` [known bug ${r.failure.knownBug}]` : ''}: ${(r.failure.message.split('\n')[0] ?? '')
+      : `${r.failure.property}: ${(r.failure.message.split('\n')[0] ?? '')
           .replace(/\b[a-z_]+_[0-9a-f]{6}\b/g, '<node>')
           .replace(/model .*, interpreter .*/, 'model ≠ interpreter')
           .replace(/value \S+ not in/, 'value <v> not in')}`;
@@ -188,26 +184,13 @@ const main = async (): Promise<void> => {
   const check = (c: Case, options: CompilerCheckOptions): Promise<CompilerCheck | 'timeout'> =>
     checker.check(c[0], programInputs(c[0], c[1], opts.exhaustive), options);
 
-  /** The known bug a failure matches, unless --include-known. */
-  const known = (r: CompilerCheck): string | undefined => (opts.includeKnown ? undefined : r.failure?.knownBug);
-  const countKnown = (bug: string): void => {
-    counts.known++;
-    knownCounts.set(bug, (knownCounts.get(bug) ?? 0) + 1);
-  };
-
   const predicate = async (c: Case): Promise<boolean> => {
-    // a known bug that aborts the whole process cannot be caught: skipped before running (always)
-    const fatal = knownFatal(c[0]);
     if (shrinking) {
-      fc.pre(fatal === undefined);
       const r = await check(c, {});
       if (r === 'timeout') return true;
-      fc.pre(known(r) === undefined);
       return r.failure === undefined;
     }
     const run = counts.generated++;
-    if (fatal !== undefined) countKnown(fatal);
-    fc.pre(fatal === undefined);
     if (opts.current !== undefined) writeFileSync(opts.current, `run ${run} (seed ${seed})\n${describeProgram(c[0])}\n`);
     const t0 = performance.now();
     const r = await check(c, { determinism: opts.determinismEvery > 0 && run % opts.determinismEvery === 0 });
@@ -227,9 +210,6 @@ const main = async (): Promise<void> => {
     if (!r.typechecked) counts.rejected++;
     for (const code of r.rejectedBy) rejectionCounts.set(code, (rejectionCounts.get(code) ?? 0) + 1);
     counts.compared += r.compared;
-    const bug = known(r);
-    if (bug !== undefined) countKnown(bug);
-    fc.pre(bug === undefined);
     if (r.failure === undefined) return true;
     counts.failed++;
     const kind = kindOf(r);
@@ -264,7 +244,7 @@ const main = async (): Promise<void> => {
   console.log(
     `fuzz: seed ${seed}, ${opts.runs} programs, max length ≤ ${opts.maxLen}, ≤ ${opts.maxInstructions} instructions, ` +
       `${opts.inputs} random inputs + short inputs (budget ${opts.exhaustive}) per program` +
-      `${opts.timeLimit !== undefined ? `, time limit ${opts.timeLimit} s` : ''}${opts.includeKnown ? ', known bugs included' : ''}`,
+      `${opts.timeLimit !== undefined ? `, time limit ${opts.timeLimit} s` : ''}`,
   );
   const details = await fc.check(fc.asyncProperty(arbitrary, predicate), {
     seed,
@@ -279,11 +259,10 @@ const main = async (): Promise<void> => {
     const byRule = [...rejectionCounts].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n}`);
     console.log(`  rejections by rule (a program may break several): ${byRule.join(', ')}`);
   }
-  for (const [bug, n] of [...knownCounts].sort((a, b) => b[1] - a[1])) console.log(`  ${n} program(s) matching known bug ${bug}`);
   if (slowPrograms.length > 0) console.log(`  ${slowPrograms.length} program(s) abandoned after ${opts.programTimeout} s (performance, not failures)`);
   const replay =
     `npm run fuzz -- --seed ${seed} --runs ${opts.runs} --max-len ${opts.maxLen} --max-instructions ${opts.maxInstructions} ` +
-    `--inputs ${opts.inputs} --exhaustive ${opts.exhaustive}${opts.includeKnown ? ' --include-known' : ''}`;
+    `--inputs ${opts.inputs} --exhaustive ${opts.exhaustive}`;
 
   let exitCode = 0;
   if (opts.keepGoing) {
@@ -297,10 +276,8 @@ const main = async (): Promise<void> => {
         console.log(`\n==== ${kind}`);
         const shrunk = await fc.check(
           fc.asyncProperty(arbitrary, async (c: Case) => {
-            fc.pre(knownFatal(c[0]) === undefined);
             const r = await check(c, {});
             if (r === 'timeout') return true;
-            fc.pre(known(r) === undefined);
             return kindOf(r) !== kind;
           }),
           // shrinking stops after --shrink-time seconds with the smallest counterexample so far

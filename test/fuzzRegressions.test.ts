@@ -60,6 +60,19 @@ const cases: { bug: string; text: string; vocab: string; maxLen: number; causal?
     vocab: 'a,y',
     maxLen: 2,
   },
+  {
+    bug: 'a head nothing needs precise, whose value input carries error (causal)',
+    text: 'a = aggregate(select(tokens, tokens, ==), numerical(indices));\nmap(x -> max(x, 2), aggregate(select(tokens, tokens, ==), linear_sequence_map(a, a, 0, -2)));',
+    vocab: 'a,x',
+    maxLen: 6,
+    causal: true,
+  },
+  {
+    bug: 'a head nothing needs precise, under a constant numerical map',
+    text: 'numerical(map(x -> 1 if x > 0.5 else 0, aggregate(select(indices, indices, (k, q) -> q == k + 0), numerical(map(x -> {0: 4, 1: 3}[x], aggregate(select(indices, length, ==), tokens, 0))))));',
+    vocab: '0,1',
+    maxLen: 1,
+  },
 ];
 
 describe('compiler bugs found by the fuzzer stay fixed', () => {

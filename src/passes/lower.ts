@@ -390,7 +390,10 @@ export const lower = (t: TypedProgram, fixed?: FixedPrecision): Either.Either<re
     const passthrough = kind === 'selector-width' ? 0 : (errors.get(valueId) ?? 0);
     const model: HeadErrorModel = { ...base, scoreError, passthrough };
     const req = headRequirement(id);
-    const beta = fixed !== undefined ? fixed.softmaxColdness : chooseBeta(model, Number.isFinite(req) ? req : 0.125);
+    // nothing downstream needs this head precise (e.g. it feeds a constant function): aim at 1/8
+    // beyond what its value input already carries
+    const target = Number.isFinite(req) ? req : 0.125 + passthrough;
+    const beta = fixed !== undefined ? fixed.softmaxColdness : chooseBeta(model, target);
     if (beta === undefined) {
       problems.push(
         diagnostic('precision/infeasible', `no attention sharpness reaches the required error ${req.toExponential(2)} (score error ${scoreError.toExponential(2)}, passed-through error ${passthrough.toExponential(2)})`, {
