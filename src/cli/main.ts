@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
 import { compileCommand } from './commands/compile.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
 import { runCommand } from './commands/run.js';
 import { verifyCommand } from './commands/verify.js';
 import { EXIT } from './exitCodes.js';
@@ -80,6 +81,19 @@ export const buildCli = (setExit: SetExit): Command => {
     .option('--json', 'print one JSON object: {"output": [...]}, None as null')
     .addHelpText('after', '\nExample:\n  raspc eval out/reverse --input "a b c d" --json')
     .action((dir: string, options) => setExit(evalCommand(dir, options)));
+
+  program
+    .command('export')
+    .description('Write a compiled model in another format: tl (TransformerLens safetensors + config), onnx, json.')
+    .argument('<dir>', 'a model directory written by `raspc compile`')
+    .option('--format <f>', 'tl | onnx | json', 'tl')
+    .requiredOption('-o, --output <dir>', 'directory to write the export to')
+    .option('--json', 'print one JSON object: {"format": ..., "files": [...]}')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  raspc export out/sort --format tl -o out/sort-tl       # model.safetensors, config.json, encoders.json\n  raspc export out/sort --format onnx -o out/sort-onnx   # model.onnx (input `tokens`, BOS first)\n\nLoading the tl export in Python: docs/interop.md',
+    )
+    .action((dir: string, options) => setExit(exportCommand(dir, options)));
 
   program
     .command('verify')
