@@ -8,6 +8,7 @@ import { compileCommand } from './commands/compile.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { runCommand } from './commands/run.js';
+import { showCommand } from './commands/show.js';
 import { verifyCommand } from './commands/verify.js';
 import { EXIT } from './exitCodes.js';
 
@@ -94,6 +95,20 @@ export const buildCli = (setExit: SetExit): Command => {
       '\nExamples:\n  raspc export out/sort --format tl -o out/sort-tl       # model.safetensors, config.json, encoders.json\n  raspc export out/sort --format onnx -o out/sort-onnx   # model.onnx (input `tokens`, BOS first)\n\nLoading the tl export in Python: docs/interop.md',
     )
     .action((dir: string, options) => setExit(exportCommand(dir, options)));
+
+  program
+    .command('show')
+    .description('Draw a picture of a compiled model: residual stream, attention patterns, program DAG on its layers, MLP lookup tables.')
+    .argument('<dir>', 'a model directory written by `raspc compile`')
+    .requiredOption('--picture <kind>', 'residual | attention | dag | mlp')
+    .option('--input <tokens>', 'the input to run (residual and attention pictures)')
+    .requiredOption('-o, --output <file>', 'FILE.svg, FILE.png, or FILE.json for the Vega-Lite specification')
+    .option('--json', 'print one JSON object')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  raspc show out/sort --picture residual --input "3 1 4 2" -o sort-residual.svg\n  raspc show out/sort --picture attention --input "3 1 4 2" -o sort-attention.png\n  raspc show out/sort --picture dag -o sort-dag.svg\n  raspc show out/sort --picture mlp -o sort-mlp.svg',
+    )
+    .action((dir: string, options) => setExit(showCommand(dir, options)));
 
   program
     .command('verify')
