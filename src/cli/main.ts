@@ -7,6 +7,7 @@ import { checkCommand } from './commands/check.js';
 import { compileCommand } from './commands/compile.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
 import { verifyCommand } from './commands/verify.js';
@@ -95,6 +96,19 @@ export const buildCli = (setExit: SetExit): Command => {
       '\nExamples:\n  raspc export out/sort --format tl -o out/sort-tl       # model.safetensors, config.json, encoders.json\n  raspc export out/sort --format onnx -o out/sort-onnx   # model.onnx (input `tokens`, BOS first)\n\nLoading the tl export in Python: docs/interop.md',
     )
     .action((dir: string, options) => setExit(exportCommand(dir, options)));
+
+  program
+    .command('report')
+    .description('Compile and verify a program and write a one-file HTML report that runs the model in the page.')
+    .argument('<program>', '.rasp file (or .json program)')
+    .requiredOption('--vocab <a,b,c>', 'the vocabulary, comma-separated')
+    .requiredOption('--max-len <n>', 'the maximum input length')
+    .option('--causal', 'a causal (decoder) model')
+    .option('--method <m>', 'verification method: auto | exhaustive | lemmas', 'auto')
+    .requiredOption('-o, --output <file>', 'the HTML file to write')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExample:\n  raspc report examples/sort.rasp --vocab 1,2,3,4 --max-len 5 -o sort.html')
+    .action((path: string, options) => setExit(reportCommand(path, options)));
 
   program
     .command('show')
