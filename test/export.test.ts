@@ -124,7 +124,7 @@ describe('interop/run_tl.py (numpy, TransformerLens forward pass) decodes what w
       for (const [name, bytes] of Object.entries(exportFiles(p.model, 'tl'))) writeFileSync(join(dir, name), bytes);
       const inputs = randomInputs(p.vocab, p.bounds.maxLen, 4, 5);
       writeFileSync(join(dir, 'inputs.json'), JSON.stringify(inputs.map((i) => i.map(valueToJson))));
-      const stdout = execFileSync('python3', ['interop/run_tl.py', dir, '--inputs', join(dir, 'inputs.json')], { encoding: 'utf8' });
+      const stdout = execFileSync(process.env['PYTHON'] ?? 'python3', ['interop/run_tl.py', dir, '--inputs', join(dir, 'inputs.json')], { encoding: 'utf8' });
       const { outputs } = JSON.parse(stdout) as { outputs: unknown[] };
       expect(outputs).toEqual(inputs.map((i) => decodedOf(p.model, i)));
     });
