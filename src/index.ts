@@ -1,0 +1,25 @@
+/**
+ * The raspc library API: build or parse a program, interpret it, check and compile it for bounds,
+ * run the compiled model, verify it, export it, draw it. Every step returns an fp-ts Either of
+ * diagnostics or its result (README: "The library API").
+ */
+export * as D from './ast/dsl.js';
+export type { SOp, Selector } from './ast/program.js';
+export type { Value } from './ast/value.js';
+export { parseProgram } from './ast/parser/index.js';
+export { printProgram } from './ast/printer.js';
+export { decodeProgram, encodeProgram } from './ast/codec.js';
+export type { Diagnostic } from './diagnostics.js';
+export { evaluate } from './interpreter/evaluate.js';
+export { makeBounds, type Bounds } from './typecheck/bounds.js';
+export { typecheck } from './typecheck/typecheck.js';
+export { compile, type Compilation, type CompileOptions } from './passes/compile.js';
+export type { CompiledModel } from './model/model.js';
+export { runModel } from './model/run.js';
+export { readModel, writeModel, modelFiles } from './model/files.js';
+export { verify, type VerifyOptions, type VerifyResult } from './proofs/verify.js';
+export { certificateJson, type Certificate } from './proofs/certificate.js';
+export { exportFiles, EXPORT_FORMATS, type ExportFormat } from './export/index.js';
+export { pictureSpec, PICTURES, type PictureKind } from './pictures/index.js';
+export { renderSvg, svgToPng } from './pictures/render.js';
+export { REGISTRY, findEntry } from './lib/index.js';
