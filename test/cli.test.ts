@@ -172,4 +172,27 @@ describe('raspc (built CLI)', () => {
     expect(unknown.code).toBe(2);
     expectOneLineError(raspc('verify', 'examples/hist.rasp', '--vocab', 'a,b', '--max-len', '4', '--method', 'magic'), /unknown method 'magic'/);
   });
+
+  it('every command has --help with an example', () => {
+    for (const command of ['run', 'check', 'compile', 'eval', 'export', 'show', 'report', 'verify']) {
+      const h = raspc(command, '--help');
+      expect(h.code, command).toBe(0);
+      expect(h.stdout, command).toMatch(/Example/);
+      expect(h.stdout, command).toMatch(/--json/);
+    }
+  });
+
+  it('export: writes each format; a bad format or a missing model is a one-line error', () => {
+    const model = join(dir, 'reverse-model');
+    expect(raspc('compile', 'examples/reverse.rasp', '--vocab', 'a,b,c,d', '--max-len', '5', '-o', model).code).toBe(0);
+    for (const [format, file] of [['tl', 'config.json'], ['onnx', 'model.onnx'], ['json', 'raspc.json']] as const) {
+      const out = join(dir, `reverse-${format}`);
+      const r = raspc('export', model, '--format', format, '-o', out, '--json');
+      expect(r.code, format).toBe(0);
+      expect((JSON.parse(r.stdout) as { files: string[] }).files).toContain(join(out, file));
+      expect(existsSync(join(out, file))).toBe(true);
+    }
+    expectOneLineError(raspc('export', model, '--format', 'pickle', '-o', join(dir, 'x')), /unknown export format "pickle"/);
+    expectOneLineError(raspc('export', join(dir, 'nowhere'), '--format', 'tl', '-o', join(dir, 'x')), /no such file/);
+  });
 });
