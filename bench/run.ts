@@ -2,7 +2,8 @@
  * `npm run bench [-- --only compile,exhaustive,verify] [--quick]`: runs the benchmarks and
  * writes docs/benchmarks.md (and docs/verification.md for the verify section). Timings are
  * medians or single runs on this machine; reference figures are Tracr's (SPEC §4).
- * --quick skips exhaustive checks over 2 million inputs and lemma checks at length 64.
+ * --quick skips exhaustive checks over 2 million inputs and lemma checks at length 64;
+ * --z3-timeout sets the per-query Z3 timeout in seconds (default 600).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -11,8 +12,10 @@ import { compileBench, type CompileRow } from './compileBench.js';
 import { exhaustiveBench, type ExhaustiveRow } from './exhaustiveBench.js';
 import { verifyBench, type VerifyRow } from './verifyBench.js';
 
-const cli = new Command().option('--only <sections>', 'compile,exhaustive,verify', 'compile,exhaustive,verify').option('--quick', 'skip the longest runs').parse(process.argv);
-const opts = cli.opts<{ only: string; quick?: boolean }>();
+const cli = new Command().option('--only <sections>', 'compile,exhaustive,verify', 'compile,exhaustive,verify').option('--quick', 'skip the longest runs')
+  .option('--z3-timeout <seconds>', 'per Z3 query', '600')
+  .parse(process.argv);
+const opts = cli.opts<{ only: string; quick?: boolean; z3Timeout: string }>();
 const sections = new Set(opts.only.split(',').map((x) => x.trim()));
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -38,6 +41,14 @@ const previous = (file: string, heading: string): string | undefined => {
   if (start < 0) return undefined;
   const next = text.indexOf('\n## ', start + heading.length);
   return text.slice(start, next < 0 ? undefined : next).trimEnd();
+};
+
+/** Median, 90th percentile and largest of the Z3 query times. */
+const queryStats = (xs: readonly number[]): string => {
+  if (xs.length === 0) return 'no queries';
+  const sorted = [...xs].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+  return `${xs.length} queries, median ${secs(at(0.5))}, 90th percentile ${secs(at(0.9))}, slowest ${secs(sorted[sorted.length - 1] as number)}`;
 };
 
 const main = async (): Promise<void> => {
@@ -93,6 +104,7 @@ ${exhaustive.map((r) => `| ${r.name} | ${r.vocab} | ${r.maxLen} | ${fmt(r.inputs
     process.stderr.write('verification benchmark (every method, every program)...\n');
     const rows: VerifyRow[] = await verifyBench({
       ...(exhaustive ? { knownExhaustive: exhaustive } : {}),
+      z3TimeoutMs: Number(opts.z3Timeout) * 1000,
       ...(opts.quick ? { exhaustiveLimit: 2_000_000, lemmaLengths: [32] } : {}),
     });
     const lemmaRows = rows.filter((r) => r.method === 'lemmas');
@@ -104,7 +116,7 @@ ${exhaustive.map((r) => `| ${r.name} | ${r.vocab} | ${r.maxLen} | ${fmt(r.inputs
 Lemma method (per-block lemmas composed along the model; no enumeration), including compilation:
 ${[32, 64].filter((n) => byLength(n).length > 0).map((n) => `at max length ${n}: ${byLength(n).filter((r) => r.verdict === 'verified').length}/${byLength(n).length} programs verified, ${secs(total(byLength(n)))} in all, slowest ${byLength(n).sort((a, b) => b.seconds - a.seconds)[0]?.program} (${secs(byLength(n).sort((a, b) => b.seconds - a.seconds)[0]?.seconds ?? 0)})`).join('; ')}.
 
-Z3 method at the library bounds: ${z3Rows.filter((r) => r.verdict === 'verified').length}/${z3Rows.length} verified, ${secs(total(z3Rows))} in all (per program in docs/verification.md; each length is one bounded-equivalence query).`);
+Z3 method at the library bounds: ${z3Rows.filter((r) => r.verdict === 'verified').length}/${z3Rows.length} verified, ${secs(total(z3Rows))} in all (per program in docs/verification.md; each length is one bounded-equivalence query, timeout ${opts.z3Timeout} s per query). Time per query: ${queryStats(z3Rows.flatMap((r) => r.z3Queries ?? []))}.`);
     const table = [
       '| program | vocab | max len | method | verdict | time | detail |',
       '|---|---|---|---|---|---|---|',

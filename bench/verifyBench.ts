@@ -21,6 +21,8 @@ export interface VerifyRow {
   readonly verdict: string;
   readonly seconds: number;
   readonly detail: string;
+  /** Seconds of each Z3 equivalence query (z3 rows). */
+  readonly z3Queries?: readonly number[];
 }
 
 /** Tracr's sort and sort_freq take the max length as a parameter. */
@@ -49,7 +51,7 @@ const run = async (e: LibraryEntry, maxLen: number, method: Method, z3TimeoutMs:
       : method === 'lemmas'
         ? `${c.lemmas?.list.filter((l) => l.holds).length}/${c.lemmas?.list.length} lemmas, output error ${Number(c.lemmas?.outputError).toExponential(1)}`
         : `lengths ${c.z3?.equivalence.lengths.map((x) => x.result).join(' ')}; per query ${queryTimes(r.right.z3QuerySeconds)}; ${c.z3?.mlpFacts.reduce((s, f) => s + f.solverQueries, 0)} MLP queries${c.z3?.equivalence.reason ? `; ${c.z3.equivalence.reason}` : ''}`;
-  return { program: e.name, vocab: e.vocab.length, maxLen, method, verdict: c.verdict, seconds, detail };
+  return { program: e.name, vocab: e.vocab.length, maxLen, method, verdict: c.verdict, seconds, detail, ...(method === 'z3' ? { z3Queries: r.right.z3QuerySeconds } : {}) };
 };
 
 /** An exhaustive result measured elsewhere (exhaustiveBench), reused instead of checking again. */
