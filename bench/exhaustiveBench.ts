@@ -31,6 +31,8 @@ export interface ExhaustiveBenchOptions {
   readonly maxInputs?: number;
   /** Only these programs (by row name). */
   readonly only?: readonly string[];
+  /** Rows measured before (an interrupted run), reused, and where new rows are kept. */
+  readonly cache?: RowCache<ExhaustiveRow>;
 }
 
 interface Case {
@@ -40,6 +42,8 @@ interface Case {
   readonly maxLen: number;
   readonly causal: boolean;
 }
+
+import { RowCache } from './rowCache.js';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
@@ -91,6 +95,13 @@ export const exhaustiveBench = async (options: ExhaustiveBenchOptions = {}): Pro
   ].filter((c) => inputCount(c.vocab.length, c.maxLen) <= maxInputs && (options.only === undefined || options.only.includes(c.name)));
   process.stderr.write(`exhaustive checks (${cases.length} settings)...\n`);
   const rows: ExhaustiveRow[] = [];
-  for (const c of cases) rows.push(await run(c));
+  for (const c of cases) {
+    const key = `${c.name}/${c.vocab.length}/${c.maxLen}`;
+    const known = options.cache?.get(key);
+    const row = known ?? (await run(c));
+    if (known === undefined) options.cache?.put(key, row);
+    else process.stderr.write(`  ${c.name} (vocab ${c.vocab.length}, max length ${c.maxLen}): measured before, reused\n`);
+    rows.push(row);
+  }
   return { rows };
 };

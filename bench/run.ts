@@ -10,12 +10,15 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { Command } from 'commander';
 import { compileBench, type CompileRow } from './compileBench.js';
 import { exhaustiveBench, type ExhaustiveRow } from './exhaustiveBench.js';
+import { RowCache } from './rowCache.js';
 import { verifyBench, type VerifyRow } from './verifyBench.js';
 
 const cli = new Command().option('--only <sections>', 'compile,exhaustive,verify', 'compile,exhaustive,verify').option('--quick', 'skip the longest runs')
   .option('--z3-timeout <seconds>', 'per Z3 query', '600')
+  .option('--resume', 'reuse the rows an interrupted run kept in bench/.cache/ (measure only the rest)')
+  .option('--skip-lemmas <list>', 'program/length pairs not to run the lemma method at, e.g. dyck3_ptf/64', '')
   .parse(process.argv);
-const opts = cli.opts<{ only: string; quick?: boolean; z3Timeout: string }>();
+const opts = cli.opts<{ only: string; quick?: boolean; z3Timeout: string; resume?: boolean; skipLemmas: string }>();
 const sections = new Set(opts.only.split(',').map((x) => x.trim()));
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -43,12 +46,12 @@ const previous = (file: string, heading: string): string | undefined => {
   return text.slice(start, next < 0 ? undefined : next).trimEnd();
 };
 
-/** Median, 90th percentile and largest of the Z3 query times. */
-const queryStats = (xs: readonly number[]): string => {
-  if (xs.length === 0) return 'no queries';
-  const sorted = [...xs].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-  return `${xs.length} queries, median ${secs(at(0.5))}, 90th percentile ${secs(at(0.9))}, slowest ${secs(sorted[sorted.length - 1] as number)}`;
+/** Mean and slowest Z3 query over every program's queries. */
+const queryStats = (xs: readonly { count: number; mean: number; max: number }[]): string => {
+  const count = xs.reduce((s, x) => s + x.count, 0);
+  if (count === 0) return 'no queries';
+  const mean = xs.reduce((s, x) => s + x.mean * x.count, 0) / count;
+  return `${count} queries, mean ${secs(mean)}, slowest ${secs(Math.max(...xs.map((x) => x.max)))}`;
 };
 
 const main = async (): Promise<void> => {
@@ -86,7 +89,7 @@ ${notes.join('\n')}`);
   let exhaustive: ExhaustiveRow[] | undefined;
   if (sections.has('exhaustive')) {
     process.stderr.write('exhaustive benchmark...\n');
-    exhaustive = (await exhaustiveBench(opts.quick ? { maxInputs: 2_000_000 } : {})).rows;
+    exhaustive = (await exhaustiveBench({ ...(opts.quick ? { maxInputs: 2_000_000 } : {}), cache: new RowCache<ExhaustiveRow>('bench/.cache/exhaustive.jsonl', opts.resume ?? false) })).rows;
     parts.push(`## Exhaustive checking
 
 Every input of length 1..N, model against interpreter, in worker threads. Target: every input of
@@ -105,6 +108,13 @@ ${exhaustive.map((r) => `| ${r.name} | ${r.vocab} | ${r.maxLen} | ${fmt(r.inputs
     const rows: VerifyRow[] = await verifyBench({
       ...(exhaustive ? { knownExhaustive: exhaustive } : {}),
       z3TimeoutMs: Number(opts.z3Timeout) * 1000,
+      cache: new RowCache<VerifyRow>('bench/.cache/verify.jsonl', opts.resume ?? false),
+      skip: new Map(
+        opts.skipLemmas
+          .split(',')
+          .filter((x) => x !== '')
+          .map((x) => [x, 'not run: over the time budget of one benchmark run (see the note below the table)'] as const),
+      ),
       ...(opts.quick ? { exhaustiveLimit: 2_000_000, lemmaLengths: [32] } : {}),
     });
     const lemmaRows = rows.filter((r) => r.method === 'lemmas');
@@ -116,7 +126,7 @@ ${exhaustive.map((r) => `| ${r.name} | ${r.vocab} | ${r.maxLen} | ${fmt(r.inputs
 Lemma method (per-block lemmas composed along the model; no enumeration), including compilation:
 ${[32, 64].filter((n) => byLength(n).length > 0).map((n) => `at max length ${n}: ${byLength(n).filter((r) => r.verdict === 'verified').length}/${byLength(n).length} programs verified, ${secs(total(byLength(n)))} in all, slowest ${byLength(n).sort((a, b) => b.seconds - a.seconds)[0]?.program} (${secs(byLength(n).sort((a, b) => b.seconds - a.seconds)[0]?.seconds ?? 0)})`).join('; ')}.
 
-Z3 method at the library bounds: ${z3Rows.filter((r) => r.verdict === 'verified').length}/${z3Rows.length} verified, ${secs(total(z3Rows))} in all (per program in docs/verification.md; each length is one bounded-equivalence query, timeout ${opts.z3Timeout} s per query). Time per query: ${queryStats(z3Rows.flatMap((r) => r.z3Queries ?? []))}.`);
+Z3 method at the library bounds: ${z3Rows.filter((r) => r.verdict === 'verified').length}/${z3Rows.length} verified, ${secs(total(z3Rows))} in all (per program in docs/verification.md; each length is one bounded-equivalence query, timeout ${opts.z3Timeout} s per query). Time per query: ${queryStats(z3Rows.flatMap((r) => (r.z3Queries ? [r.z3Queries] : [])))}.`);
     const table = [
       '| program | vocab | max len | method | verdict | time | detail |',
       '|---|---|---|---|---|---|---|',

@@ -12,6 +12,7 @@ import { inputCount } from '../src/proofs/enumerate.js';
 import { verify } from '../src/proofs/verify.js';
 import { shutdownZ3 } from '../src/proofs/z3/solver.js';
 import { makeBounds } from '../src/typecheck/bounds.js';
+import type { RowCache } from './rowCache.js';
 
 export interface VerifyRow {
   readonly program: string;
@@ -21,8 +22,8 @@ export interface VerifyRow {
   readonly verdict: string;
   readonly seconds: number;
   readonly detail: string;
-  /** Seconds of each Z3 equivalence query (z3 rows). */
-  readonly z3Queries?: readonly number[];
+  /** Z3 equivalence queries (one per length; z3 rows): how many, mean and slowest seconds. */
+  readonly z3Queries?: { readonly count: number; readonly mean: number; readonly max: number };
 }
 
 /** Tracr's sort and sort_freq take the max length as a parameter. */
@@ -32,6 +33,12 @@ const builderAt = (e: LibraryEntry, maxLen: number): (() => SOp) =>
     : e.name === 'sort_freq'
       ? () => makeSortFreq(maxLen)
       : e.build;
+
+const querySummary = (seconds: readonly number[]): { count: number; mean: number; max: number } => ({
+  count: seconds.length,
+  mean: seconds.length === 0 ? 0 : seconds.reduce((a, b) => a + b, 0) / seconds.length,
+  max: seconds.length === 0 ? 0 : Math.max(...seconds),
+});
 
 /** Mean and slowest of the per-length equivalence queries. */
 const queryTimes = (seconds: readonly number[]): string =>
@@ -51,7 +58,7 @@ const run = async (e: LibraryEntry, maxLen: number, method: Method, z3TimeoutMs:
       : method === 'lemmas'
         ? `${c.lemmas?.list.filter((l) => l.holds).length}/${c.lemmas?.list.length} lemmas, output error ${Number(c.lemmas?.outputError).toExponential(1)}`
         : `lengths ${c.z3?.equivalence.lengths.map((x) => x.result).join(' ')}; per query ${queryTimes(r.right.z3QuerySeconds)}; ${c.z3?.mlpFacts.reduce((s, f) => s + f.solverQueries, 0)} MLP queries${c.z3?.equivalence.reason ? `; ${c.z3.equivalence.reason}` : ''}`;
-  return { program: e.name, vocab: e.vocab.length, maxLen, method, verdict: c.verdict, seconds, detail, ...(method === 'z3' ? { z3Queries: r.right.z3QuerySeconds } : {}) };
+  return { program: e.name, vocab: e.vocab.length, maxLen, method, verdict: c.verdict, seconds, detail, ...(method === 'z3' ? { z3Queries: querySummary(r.right.z3QuerySeconds) } : {}) };
 };
 
 /** An exhaustive result measured elsewhere (exhaustiveBench), reused instead of checking again. */
@@ -71,6 +78,10 @@ export interface VerifyBenchOptions {
   readonly z3TimeoutMs?: number;
   readonly lemmaLengths?: readonly number[];
   readonly log?: (line: string) => void;
+  /** Rows measured before (an interrupted run), reused, and where new rows are kept. */
+  readonly cache?: RowCache<VerifyRow>;
+  /** Skip lemma runs at these (program, max length) pairs, with the reason (documented, not measured). */
+  readonly skip?: ReadonlyMap<string, string>;
 }
 
 export const verifyBench = async (options: VerifyBenchOptions = {}): Promise<VerifyRow[]> => {
@@ -83,14 +94,24 @@ export const verifyBench = async (options: VerifyBenchOptions = {}): Promise<Ver
         method === 'exhaustive'
           ? options.knownExhaustive?.find((k) => k.name === e.name && k.vocab === e.vocab.length && k.maxLen === e.maxLen)
           : undefined;
-      const row: VerifyRow = known
-        ? { program: e.name, vocab: known.vocab, maxLen: known.maxLen, method, verdict: known.verdict, seconds: known.seconds, detail: `${known.inputs} inputs (from the exhaustive benchmark)` }
-        : await run(e, e.maxLen, method, options.z3TimeoutMs ?? 60_000);
+      const key = `${e.name}/${e.maxLen}/${method}`;
+      const cached = options.cache?.get(key);
+      const row: VerifyRow =
+        cached ??
+        (known
+          ? { program: e.name, vocab: known.vocab, maxLen: known.maxLen, method, verdict: known.verdict, seconds: known.seconds, detail: `${known.inputs} inputs (from the exhaustive benchmark)` }
+          : await run(e, e.maxLen, method, options.z3TimeoutMs ?? 60_000));
+      if (cached === undefined) options.cache?.put(key, row);
       rows.push(row);
       log(`  ${row.program} (${row.vocab}, ${row.maxLen}) ${row.method}: ${row.verdict} in ${row.seconds.toFixed(2)} s — ${row.detail}`);
     }
     for (const n of options.lemmaLengths ?? [32, 64]) {
-      const row = await run(e, n, 'lemmas', 0);
+      const key = `${e.name}/${n}/lemmas`;
+      const why = options.skip?.get(`${e.name}/${n}`);
+      const cached = options.cache?.get(key);
+      const row: VerifyRow =
+        cached ?? (why !== undefined ? { program: e.name, vocab: e.vocab.length, maxLen: n, method: 'lemmas', verdict: 'not run', seconds: 0, detail: why } : await run(e, n, 'lemmas', 0));
+      if (cached === undefined && why === undefined) options.cache?.put(key, row);
       rows.push(row);
       log(`  ${row.program} (${row.vocab}, ${row.maxLen}) lemmas: ${row.verdict} in ${row.seconds.toFixed(2)} s`);
     }
