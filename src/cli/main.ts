@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
 import { compileCommand } from './commands/compile.js';
+import { decompileCommand } from './commands/decompile.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { reportCommand } from './commands/report.js';
@@ -83,6 +84,16 @@ export const buildCli = (setExit: SetExit): Command => {
     .option('--json', 'print one JSON object: {"output": [...]}, None as null')
     .addHelpText('after', '\nExample:\n  raspc eval out/reverse --input "a b c d" --json')
     .action((dir: string, options) => setExit(evalCommand(dir, options)));
+
+  program
+    .command('decompile')
+    .description('Decompile a model: a model compiled by raspc back to RASP, or any model (also HuggingFace GPT-2) to D-RASP.')
+    .argument('<dir>', 'a model directory (raspc compile -o DIR, or config.json + model.safetensors in the HuggingFace GPT-2 layout)')
+    .option('--format <f>', 'rasp | drasp', 'rasp')
+    .option('-o, --output <file>', 'write the program here instead of printing it')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExamples:\n  raspc decompile out/sort -o sort.recovered.rasp\n  raspc decompile out/sort --format drasp')
+    .action((dir: string, options) => setExit(decompileCommand(dir, options)));
 
   program
     .command('export')
