@@ -4,7 +4,7 @@
  */
 import * as Either from 'fp-ts/lib/Either.js';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,8 @@ import { programSize, recoverProgram } from '../src/decompile/roundTrip.js';
 import { evaluate } from '../src/interpreter/evaluate.js';
 import { REGISTRY } from '../src/lib/index.js';
 import { writeModel } from '../src/model/files.js';
+import { tensorF32, writeSafetensors, type Tensor } from '../src/model/safetensors.js';
+import { mulberry32 } from '../src/util/random.js';
 import { allInputs, bounds, compiled, inputCount } from './support/check.js';
 
 /** The library bounds, or max length 5 where they have more than this many inputs. */
@@ -82,4 +84,50 @@ describe('raspc decompile', () => {
     expect(r.stderr).toMatch(/truncated|fewer than/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  /** A random one-layer GPT-2 in the HuggingFace layout, written tensor by tensor. */
+  const gpt2Dir = (name: string, change: (tensors: Map<string, Tensor>) => void = () => {}): string => {
+    const random = mulberry32(7);
+    const d = 8;
+    const tensors = new Map<string, Tensor>();
+    const add = (n: string, dims: number[]): void => {
+      tensors.set(n, tensorF32(dims, Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (n.includes('ln_') && n.endsWith('weight') ? 1 : 0.5 * (2 * random() - 1)))));
+    };
+    add('wte.weight', [6, d]);
+    add('wpe.weight', [16, d]);
+    for (const ln of ['ln_1', 'ln_2']) for (const w of ['weight', 'bias']) add(`h.0.${ln}.${w}`, [d]);
+    add('h.0.attn.c_attn.weight', [d, 3 * d]);
+    add('h.0.attn.c_attn.bias', [3 * d]);
+    add('h.0.attn.c_proj.weight', [d, d]);
+    add('h.0.attn.c_proj.bias', [d]);
+    add('h.0.mlp.c_fc.weight', [d, 4 * d]);
+    add('h.0.mlp.c_fc.bias', [4 * d]);
+    add('h.0.mlp.c_proj.weight', [4 * d, d]);
+    add('h.0.mlp.c_proj.bias', [d]);
+    add('ln_f.weight', [d]);
+    add('ln_f.bias', [d]);
+    change(tensors);
+    const out = join(dir, name);
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'config.json'), JSON.stringify({ model_type: 'gpt2', n_layer: 1, n_head: 2, n_embd: d, n_positions: 16, vocab_size: 6, activation_function: 'gelu_new' }));
+    writeFileSync(join(out, 'model.safetensors'), writeSafetensors(tensors, { format: 'pt' }));
+    return out;
+  };
+
+  it('a GPT-2 model decompiles to D-RASP; a missing tensor or a wrong shape is a one-line error', () => {
+    const ok = raspc('decompile', gpt2Dir('gpt2'), '--format', 'drasp');
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/select\(q=/);
+    expect(raspc('decompile', gpt2Dir('gpt2'), '--format', 'rasp').status).toBe(3);
+    const missing = raspc('decompile', gpt2Dir('missing', (t) => t.delete('h.0.mlp.c_fc.bias')), '--format', 'drasp');
+    expect(missing.status).toBe(3);
+    expect(missing.stderr).toMatch(/h\.0\.mlp\.c_fc\.bias/);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    const shaped = raspc('decompile', gpt2Dir('shape', (t) => t.set('wpe.weight', tensorF32([16, 7], new Float32Array(16 * 7)))), '--format', 'drasp');
+    expect(shaped.status).toBe(3);
+    expect(shaped.stderr).toMatch(/wpe\.weight/);
+    expect(shaped.stderr.trim().split('\n')).toHaveLength(1);
+  });
 });
+
