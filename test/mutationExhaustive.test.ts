@@ -7,16 +7,13 @@ import { describe, expect, it } from 'vitest';
 import type { Value } from '../src/ast/value.js';
 import { REGISTRY } from '../src/lib/index.js';
 import { verify } from '../src/proofs/verify.js';
-import { bounds, compiled, randomInputs } from './support/check.js';
-import { disagreesOn, mutateOutputWeight } from './support/mutate.js';
+import { disagreesOn } from './support/mutate.js';
+import { mutationCase } from './support/mutationCase.js';
 
 describe('the exhaustive method catches a flipped weight', () => {
   for (const e of REGISTRY) {
     it(`${e.name}`, async () => {
-      const causal = e.causal ?? false;
-      const b = bounds(e.vocab, Math.min(e.maxLen, 4), causal);
-      const program = e.build();
-      const mutated = mutateOutputWeight(compiled(program, b).model, randomInputs(e.vocab, b.maxLen, 50));
+      const { program, bounds: b, causal, mutated } = mutationCase(e);
       const r = await verify(program, b, { method: 'exhaustive', model: mutated.model, workers: 1 });
       if (Either.isLeft(r)) throw new Error(r.left.map((d) => d.message).join('; '));
       const c = r.right.certificate;
