@@ -24,8 +24,11 @@ const SNAP_TOLERANCE = 1e-12;
  * result of the interpreter passes through this, and so does every value-set computation, so
  * values that are equal as fractions are the same double everywhere.
  */
-export const canonicalNumber = (x: number): number => {
-  if (Number.isInteger(x) || !Number.isFinite(x)) return x;
+/**
+ * The fraction p/q (q ≤ 10⁶) within 1e-12 (relative) of a non-integer finite x, found by
+ * continued-fraction convergents; undefined when there is none.
+ */
+export const nearFraction = (x: number): readonly [number, number] | undefined => {
   let h0 = 0;
   let h1 = 1;
   let k0 = 1;
@@ -40,13 +43,20 @@ export const canonicalNumber = (x: number): number => {
     h1 = h2;
     k0 = k1;
     k1 = k2;
-    const approx = h1 / k1;
-    if (Math.abs(approx - x) <= SNAP_TOLERANCE * Math.max(1, Math.abs(x))) return approx === 0 ? 0 : approx;
+    if (Math.abs(h1 / k1 - x) <= SNAP_TOLERANCE * Math.max(1, Math.abs(x))) return [h1, k1];
     const frac = b - a;
     if (frac === 0) break;
     b = 1 / frac;
   }
-  return x;
+  return undefined;
+};
+
+export const canonicalNumber = (x: number): number => {
+  if (Number.isInteger(x) || !Number.isFinite(x)) return x;
+  const f = nearFraction(x);
+  if (f === undefined) return x;
+  const approx = f[0] / f[1];
+  return approx === 0 ? 0 : approx;
 };
 
 /** {@link canonicalNumber} applied inside a value (numbers and tuples of numbers). */

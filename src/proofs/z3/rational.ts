@@ -3,6 +3,7 @@
  * becomes the fraction p/q (q ≤ 10⁶) it lies within 1e-12 (relative) of — the interpreter's
  * canonical numbers — and otherwise its exact binary value.
  */
+import { nearFraction } from '../../ast/value.js';
 
 export interface Rat {
   readonly p: bigint;
@@ -26,33 +27,12 @@ export const rat = (p: bigint, q: bigint = 1n): Rat => {
 export const ZERO: Rat = { p: 0n, q: 1n };
 export const ONE: Rat = { p: 1n, q: 1n };
 
-const MAX_DENOMINATOR = 1_000_000;
-const SNAP = 1e-12;
-
 /** The rational a double stands for (see the module comment); throws on NaN or infinities. */
 export const ratOf = (x: number): Rat => {
   if (!Number.isFinite(x)) throw new Error(`bug: non-finite number ${x} in a solver encoding`);
   if (Number.isInteger(x)) return { p: BigInt(x), q: 1n };
-  // continued fraction convergents, as canonicalNumber does
-  let h0 = 0;
-  let h1 = 1;
-  let k0 = 1;
-  let k1 = 0;
-  let b = x;
-  for (let i = 0; i < 64; i++) {
-    const a = Math.floor(b);
-    const h2 = a * h1 + h0;
-    const k2 = a * k1 + k0;
-    if (k2 > MAX_DENOMINATOR) break;
-    h0 = h1;
-    h1 = h2;
-    k0 = k1;
-    k1 = k2;
-    if (Math.abs(h1 / k1 - x) <= SNAP * Math.max(1, Math.abs(x))) return rat(BigInt(h1), BigInt(k1));
-    const frac = b - a;
-    if (frac === 0) break;
-    b = 1 / frac;
-  }
+  const f = nearFraction(x);
+  if (f !== undefined) return rat(BigInt(f[0]), BigInt(f[1]));
   // exact binary value: doubling is exact until the number is an integer
   let y = x;
   let q = 1n;
