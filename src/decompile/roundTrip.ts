@@ -24,7 +24,8 @@ import { canonicalNumber, canonicalValue, valueEquals, type Value } from '../ast
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import type { CompiledModel } from '../model/model.js';
 import { buildGraph } from '../passes/graph.js';
-import { ModelView, readSpace, type SpaceView } from '../proofs/blockView.js';
+import { decodeSpace, ModelView, type SpaceView } from '../proofs/blockView.js';
+import { combinations } from '../proofs/lemmas/context.js';
 import { makeBounds, type Bounds } from '../typecheck/bounds.js';
 import { inferValueSets } from '../typecheck/inferValueSets.js';
 
@@ -48,20 +49,6 @@ export const programSize = (program: SOp): number => topologicalOrder([program])
 const fail = (message: string, fix?: string): Either.Either<readonly Diagnostic[], never> =>
   Either.left([diagnostic('decompile/unrecognised', message, fix ? { fix } : {})]);
 
-/** The value a space holds in a residual vector: one-hot argmax (None below 1/2), or the number. */
-const readValue = (x: Float64Array, space: SpaceView): Value => {
-  const r = readSpace(x, space);
-  if (space.representation === 'numerical') return canonicalNumber(r[0] as number);
-  let best = -1;
-  r.forEach((v, i) => {
-    if (v > 0.5 && (best < 0 || v > (r[best] as number))) best = i;
-  });
-  return best < 0 ? null : canonicalValue(space.values[best] as Value);
-};
-
-const product = (lists: readonly (readonly Value[])[]): Value[][] =>
-  lists.reduce<Value[][]>((acc, xs) => acc.flatMap((prefix) => xs.map((x) => [...prefix, x])), [[]]);
-
 /** The lookup table as an expression over `arg` (entries keyed by value or by tuple). */
 const tableFn = (params: readonly string[], entries: readonly (readonly [Value, Value])[]): E.Expr => {
   const arg = params.length === 1 ? E.v(params[0] as string) : E.tuple(params.map((p) => E.v(p)));
@@ -74,14 +61,12 @@ class Recovery {
   readonly blocks: string[] = [];
   /** Width heads' outputs: aux label → the selector counted. */
   readonly widths = new Map<string, Selector>();
-  readonly labels: string[];
 
   constructor(
     readonly model: CompiledModel,
     readonly bounds: Bounds,
   ) {
     this.view = new ModelView(model);
-    this.labels = [...new Set(model.manifest.residual.map((r) => r.label))];
   }
 
   space(label: string): SpaceView {
@@ -132,7 +117,7 @@ class Recovery {
         continue;
       }
       const space = this.space(label);
-      const entries = vocab.map((tok, t) => [canonicalValue(tok), readValue(Float64Array.from(we.subarray((t + 2) * d, (t + 3) * d)), space)] as const);
+      const entries = vocab.map((tok, t) => [canonicalValue(tok), decodeSpace(Float64Array.from(we.subarray((t + 2) * d, (t + 3) * d)), space)] as const);
       this.sops.set(label, D.named(D.map(D.lambda(['x'], tableFn(['x'], entries)), D.tokens, space.representation), label));
       this.blocks.push(`embed: ${label} = map(table, tokens)`);
     }
@@ -142,7 +127,7 @@ class Recovery {
         continue;
       }
       const space = this.space(label);
-      const entries = Array.from({ length: this.bounds.maxLen }, (_, p) => [p, readValue(Float64Array.from(wpos.subarray((p + 1) * d, (p + 2) * d)), space)] as const);
+      const entries = Array.from({ length: this.bounds.maxLen }, (_, p) => [p, decodeSpace(Float64Array.from(wpos.subarray((p + 1) * d, (p + 2) * d)), space)] as const);
       this.sops.set(label, D.named(D.map(D.lambda(['x'], tableFn(['x'], entries)), D.indices, space.representation), label));
       this.blocks.push(`embed: ${label} = map(table, indices)`);
     }
@@ -169,7 +154,7 @@ class Recovery {
       const items = [...Array.from({ length: n }, (_, i) => E.index(E.v('x'), E.lit(i))), E.v('y')];
       tuple = D.sequenceMap(D.lambda(['x', 'y'], E.tuple(items)), tuple, sops[n] as SOp);
     }
-    const parts = product(domains);
+    const parts = combinations(domains);
     return Either.right({ sop: tuple, values: parts.map((p) => p as Value), parts });
   }
 
@@ -317,11 +302,11 @@ class Recovery {
           x.fill(0);
           const row = outputs[value.indices[i] as number] as Float64Array;
           for (let j = 0; j < d; j++) x[j] = row[j] as number;
-          return [canonicalValue(v as Value), readValue(x, out)] as const;
+          return [canonicalValue(v as Value), decodeSpace(x, out)] as const;
         });
         const outside = mapping.filter(([from, to]) => to !== null && !valueEquals(from, to));
         if (outside.length > 0) source = D.map(D.lambda(['x'], tableFn(['x'], mapping)), source);
-        const dflt = readValue(bosRow, out);
+        const dflt = decodeSpace(bosRow, out);
         sop = D.aggregate(sel.right, source, dflt);
       }
       this.sops.set(label, D.named(sop, label));
@@ -369,9 +354,10 @@ class Recovery {
         sources.push(s);
         domains.push(dom.right);
       }
-      const combos = product(domains);
+      const combos = combinations(domains);
       if (combos.length > MAX_TABLE) return fail(`the lookup table of ${label} has over ${MAX_TABLE} rows`);
       const bout = this.view.tensor(`blocks.${layer}.mlp.b_out`).data;
+      const bin = this.view.tensor(`blocks.${layer}.mlp.b_in`).data;
       const numericalInput = inputs.some((l) => this.space(l).representation === 'numerical');
       const entries: (readonly [Value, Value])[] = [];
       for (const combo of combos) {
@@ -379,13 +365,12 @@ class Recovery {
         const x = this.view.vector(inputs.flatMap((l, i) => (combo[i] === null ? [] : [[this.space(l), combo[i] as Value] as const])));
         const y = new Float64Array(d);
         for (const u of g.units) {
-          let z = 0;
-          for (let i = 0; i < d; i++) z += (x[i] as number) * (win[i * this.model.config.d_mlp + u] as number);
-          z += this.view.tensor(`blocks.${layer}.mlp.b_in`).data[u] as number;
+          let z = bin[u] as number;
+          for (let i = 0; i < d; i++) z += (x[i] as number) * (win[i * m + u] as number);
           if (z > 0) for (let j = 0; j < d; j++) y[j] += z * (wout[u * d + j] as number);
         }
         for (const j of out.indices) y[j] += bout[j] as number;
-        const result = readValue(y, out);
+        const result = decodeSpace(y, out);
         // inferred value sets of numerical inputs over-approximate: a combination that never occurs
         // may decode to nothing; it gets no row (the lookup fails there, as nothing reaches it)
         if (result === null && numericalInput) continue;

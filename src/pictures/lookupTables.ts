@@ -6,14 +6,12 @@
  */
 import { showValue, type Value } from '../ast/value.js';
 import type { CompiledModel } from '../model/model.js';
-import { ModelView, readSpace, type SpaceView } from '../proofs/blockView.js';
+import { decodeSpace, ModelView, type SpaceView } from '../proofs/blockView.js';
+import { combinations } from '../proofs/lemmas/context.js';
 import type { LookupTable } from './specs.js';
 
 /** Rows drawn per table at most. */
 export const MAX_ROWS = 400;
-
-const combinations = (lists: readonly (readonly Value[])[]): Value[][] =>
-  lists.reduce<Value[][]>((acc, xs) => acc.flatMap((prefix) => xs.map((x) => [...prefix, x])), [[]]);
 
 const show = (v: unknown): string => showValue(v as Value);
 
@@ -35,13 +33,8 @@ export const lookupTables = (model: CompiledModel): LookupTable[] => {
         const r = view.mlp(s.layer, s.units as [number, number], x).out;
         for (let j = 0; j < out.length; j++) out[j] = (out[j] as number) + (r[j] as number);
       }
-      const read = readSpace(out, own);
-      let output: string;
-      if (own.representation === 'numerical') output = String(Math.round((read[0] as number) * 1e4) / 1e4);
-      else {
-        const best = read.reduce((b, v, i) => (v > (read[b] as number) ? i : b), 0);
-        output = (read[best] as number) > 0.5 ? show(own.values[best]) : 'None';
-      }
+      const value = decodeSpace(out, own);
+      const output = typeof value === 'number' && own.representation === 'numerical' ? String(Math.round(value * 1e4) / 1e4) : show(value);
       return { input: combo.map(show).join(', '), output };
     });
     tables.push({ node: `${node.label} = ${node.kind}(${node.reads.join(', ')}) [${node.construction}, layer ${stages[0]?.layer}]`, rows });

@@ -4,7 +4,7 @@
  * compiler's in-memory structures: a lemma or solver query evaluates the weights as stored.
  */
 import type { Value } from '../ast/value.js';
-import { isNumberLike, toNumber, valueEquals } from '../ast/value.js';
+import { canonicalNumber, canonicalValue, isNumberLike, toNumber, valueEquals } from '../ast/value.js';
 import type { CompiledModel, NodeReport, StagePlacement, Tensor32 } from '../model/model.js';
 
 /** An s-op's directions in the residual stream, as the manifest lists them. */
@@ -136,6 +136,17 @@ export const writeValue = (x: Float64Array, space: SpaceView, v: Value): void =>
   const i = space.values.findIndex((u) => valueEquals(u, v));
   if (i < 0) throw new Error(`bug: ${String(v)} has no direction in ${space.label}`);
   x[space.indices[i] as number] += 1;
+};
+
+/** The value a space holds in a residual vector: one-hot argmax (None below 1/2), or the number. */
+export const decodeSpace = (x: Float64Array, space: SpaceView): Value => {
+  const r = readSpace(x, space);
+  if (space.representation === 'numerical') return canonicalNumber(r[0] as number);
+  let best = -1;
+  r.forEach((v, i) => {
+    if (v > 0.5 && (best < 0 || v > (r[best] as number))) best = i;
+  });
+  return best < 0 ? null : canonicalValue(space.values[best] as Value);
 };
 
 /** Reads a space back from a residual: the vector of its coordinates. */
