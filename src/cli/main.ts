@@ -11,6 +11,7 @@ import { exportCommand } from './commands/export.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
+import { trainCommand } from './commands/train.js';
 import { verifyCommand } from './commands/verify.js';
 import { EXIT } from './exitCodes.js';
 
@@ -94,6 +95,23 @@ export const buildCli = (setExit: SetExit): Command => {
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\nExamples:\n  raspc decompile out/sort -o sort.recovered.rasp\n  raspc decompile out/sort --format drasp')
     .action((dir: string, options) => setExit(decompileCommand(dir, options)));
+
+  program
+    .command('train')
+    .description('Train a GPT-2-style model on a task of the decompiler paper (saved in the HuggingFace layout, accuracy per length bin in DIR/acc.json).')
+    .requiredOption('--task <name>', 'majority, most_freq, sort, unique_copy, tomita1 … (see docs/decompile.md)')
+    .requiredOption('--layers <n>', 'transformer blocks')
+    .requiredOption('--heads <n>', 'attention heads per block')
+    .requiredOption('--d-model <n>', 'residual width')
+    .option('--steps <n>', 'optimizer steps (default 2000)')
+    .option('--batch-size <n>', 'sequences per step (default 32)')
+    .option('--lr <x>', 'peak learning rate (default 0.003)')
+    .option('--seed <n>', 'seed for the initialisation and the data (default 0)')
+    .option('--eval-samples <n>', 'test sequences per length bin (default 500)')
+    .requiredOption('-o, --output <dir>', 'directory to write the model to')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExample:\n  raspc train --task majority --layers 1 --heads 1 --d-model 16 --steps 400 -o out/majority')
+    .action((options) => setExit(trainCommand(options)));
 
   program
     .command('export')
