@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
 import { compileCommand } from './commands/compile.js';
 import { decompileCommand } from './commands/decompile.js';
+import { decompilePruneCommand } from './commands/decompilePrune.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { reportCommand } from './commands/report.js';
@@ -92,9 +93,15 @@ export const buildCli = (setExit: SetExit): Command => {
     .argument('<dir>', 'a model directory (raspc compile -o DIR, or config.json + model.safetensors in the HuggingFace GPT-2 layout)')
     .option('--format <f>', 'rasp | drasp', 'rasp')
     .option('-o, --output <file>', 'write the program here instead of printing it')
+    .option('--prune', 'a trained model (raspc train): prune causally and print the smallest D-RASP program with match >= 0.9')
+    .option('--lambda <list>', 'with --prune: the sparsity weights to sweep, comma-separated (default 0.001,0.003,0.01,0.03)')
+    .option('--task <name>', "with --prune: the task to draw inputs from (default: the model's task.json)")
+    .option('--prune-steps <n>', 'with --prune: mask-training steps per lambda (default 150)')
+    .option('--samples <n>', 'with --prune: inputs the match accuracy is measured on (default 200)')
+    .option('--heatmaps <dir>', "with --prune: write SVG heatmaps of the program's unnamed matrices here")
     .option('--json', 'print one JSON object')
-    .addHelpText('after', '\nExamples:\n  raspc decompile out/sort -o sort.recovered.rasp\n  raspc decompile out/sort --format drasp')
-    .action((dir: string, options) => setExit(decompileCommand(dir, options)));
+    .addHelpText('after', '\nExamples:\n  raspc decompile out/sort -o sort.recovered.rasp\n  raspc decompile out/sort --format drasp\n  raspc decompile out/majority --prune --heatmaps out/majority/heatmaps')
+    .action((dir: string, options) => setExit(options.prune ? decompilePruneCommand(dir, options) : decompileCommand(dir, options)));
 
   program
     .command('train')

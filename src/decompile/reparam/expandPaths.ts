@@ -61,11 +61,26 @@ export interface ReparamOptions {
    * zero ones are dropped (default 20 000 000: 160 MB).
    */
   readonly maxScoreEntries?: number;
+  /** Which component outputs each reader sees (causal pruning); absent: all of them. */
+  readonly edges?: EdgeMask;
+}
+
+/**
+ * A pruned wiring: readers are `l{L}h{H}.q`, `.k`, `.v`, `l{L}.mlp` and `logits`; writers are `tok`,
+ * `pos`, `l{L}h{H}` (a head's output, without the block's b_O) and `l{L}.mlp` (with b_out). A
+ * reader that does not keep a writer sees `replacement(reader, writer)` (a residual-space
+ * constant: optimal ablation) in its place.
+ */
+export interface EdgeMask {
+  readonly keeps: (reader: string, writer: string) => boolean;
+  readonly replacement: (reader: string, writer: string) => Float64Array;
 }
 
 /** A path variable and its contribution to the residual stream. */
 export interface ResidualPath {
   readonly variable: string;
+  /** The component whose output the path is part of (`tok`, `pos`, `l0h1`, `l0.mlp`). */
+  readonly writer: string;
   readonly basis: Basis;
   /** Heads and MLPs along the path (tok and pos: 0). */
   readonly depth: number;
@@ -185,7 +200,27 @@ interface Expansion {
   droppedByDepth: number;
   readonly pruneZero: boolean;
   readonly maxDepth: number;
+  readonly edges: EdgeMask | undefined;
+  /** Each writer's constant part, already in `constant` (what a pruned edge must take back out). */
+  readonly writerConstants: Map<string, Float64Array>;
 }
+
+const keeps = (expansion: Expansion, reader: string, path: ResidualPath): boolean => expansion.edges?.keeps(reader, path.writer) ?? true;
+
+/** The residual constant as `reader` sees it: pruned writers' constants swapped for their replacements. */
+const constantFor = (expansion: Expansion, reader: string): Float64Array => {
+  const edges = expansion.edges;
+  if (edges === undefined) return expansion.constant;
+  const out = Float64Array.from(expansion.constant);
+  const writers = new Set(['tok', 'pos', ...expansion.writerConstants.keys()]);
+  for (const writer of writers) {
+    if (edges.keeps(reader, writer)) continue;
+    addInto(out, edges.replacement(reader, writer));
+    const own = expansion.writerConstants.get(writer);
+    if (own !== undefined) for (let i = 0; i < out.length; i++) out[i] -= own[i];
+  }
+  return out;
+};
 
 const dropped = (expansion: Expansion, product: Matrix | Float64Array): boolean => {
   if (!expansion.pruneZero) return false;
@@ -197,23 +232,30 @@ const dropped = (expansion: Expansion, product: Matrix | Float64Array): boolean 
 const expandAttention = (model: LinearizedTransformer, block: LinearizedBlock, layer: number, expansion: Expansion): void => {
   const current = expansion.paths.slice();
   const inputs = current.map((p) => normalizedEmbedding(p.embedding, block.attentionNorm));
-  const constantIn = normalizedConstant(expansion.constant, block.attentionNorm);
   const constantDelta = Float64Array.from(block.attentionBias);
+  const headConstants: [string, Float64Array][] = [];
   block.heads.forEach((head, h) => {
-    if (expansion.pruneZero && isZeroMatrix(head.wo)) return;
+    const writer = `l${layer}h${h}`;
+    if (expansion.pruneZero && isZeroMatrix(head.wo)) {
+      headConstants.push([writer, new Float64Array(model.d)]);
+      return;
+    }
     const label = `L${layer}H${h}`;
     const selector = `s_l${layer}h${h}`;
     const queries = inputs.map((e) => multiply(e, head.wq));
     const keys = inputs.map((e) => multiply(e, head.wk));
-    const queryConstant = addVectors(vectorTimesMatrix(constantIn, head.wq), head.bq);
+    const queryConstant = addVectors(vectorTimesMatrix(normalizedConstant(constantFor(expansion, `${writer}.q`), block.attentionNorm), head.wq), head.bq);
     const terms: SelectTerm[] = [];
     current.forEach((queryPath, i) => {
+      if (!keeps(expansion, `${writer}.q`, queryPath)) return;
       current.forEach((keyPath, j) => {
+        if (!keeps(expansion, `${writer}.k`, keyPath)) return;
         const op = scaled(multiplyTransposed(queries[i], keys[j]), model.scoreScale);
         if (!dropped(expansion, op)) terms.push({ kind: 'select', query: queryPath.variable, key: keyPath.variable, op });
       });
     });
     current.forEach((keyPath, j) => {
+      if (!keeps(expansion, `${writer}.k`, keyPath)) return;
       const op = scaledVector(matrixTimesVector(keys[j], queryConstant), model.scoreScale);
       if (!dropped(expansion, op)) terms.push({ kind: 'keySelect', key: keyPath.variable, op });
     });
@@ -221,6 +263,7 @@ const expandAttention = (model: LinearizedTransformer, block: LinearizedBlock, l
 
     const valueOutput = multiply(head.wv, head.wo);
     current.forEach((valuePath, j) => {
+      if (!keeps(expansion, `${writer}.v`, valuePath)) return;
       if (valuePath.depth + 1 > expansion.maxDepth) {
         expansion.droppedByDepth++;
         return;
@@ -235,11 +278,15 @@ const expandAttention = (model: LinearizedTransformer, block: LinearizedBlock, l
         definition: { kind: 'aggregate', selector, value: valuePath.variable },
         comment: label,
       });
-      expansion.paths.push({ variable, basis: valuePath.basis, depth: valuePath.depth + 1, embedding });
+      expansion.paths.push({ variable, writer, basis: valuePath.basis, depth: valuePath.depth + 1, embedding });
     });
-    addInto(constantDelta, vectorTimesMatrix(addVectors(vectorTimesMatrix(constantIn, head.wv), head.bv), head.wo));
+    const valueConstantIn = normalizedConstant(constantFor(expansion, `${writer}.v`), block.attentionNorm);
+    const headConstant = vectorTimesMatrix(addVectors(vectorTimesMatrix(valueConstantIn, head.wv), head.bv), head.wo);
+    addInto(constantDelta, headConstant);
+    headConstants.push([writer, headConstant]);
   });
   addInto(expansion.constant, constantDelta);
+  for (const [writer, c] of headConstants) expansion.writerConstants.set(writer, c);
 };
 
 const expandMlp = (block: LinearizedBlock, layer: number, expansion: Expansion): void => {
@@ -247,13 +294,15 @@ const expandMlp = (block: LinearizedBlock, layer: number, expansion: Expansion):
   const units = expansion.pruneZero ? nonZeroRows(block.mlpOut) : Int32Array.from({ length: block.mlpOut.rows }, (_, u) => u);
   const mlpIn = selectColumns(block.mlpIn, units);
   const mlpOut = selectRows(block.mlpOut, units);
-  const constantIn = normalizedConstant(expansion.constant, block.mlpNorm);
+  const reader = `l${layer}.mlp`;
+  const constantIn = normalizedConstant(constantFor(expansion, reader), block.mlpNorm);
   const bias = addVectors(vectorTimesMatrix(constantIn, mlpIn), selectEntries(block.mlpInBias, units));
   const inputs: string[] = [];
   const reads: Matrix[] = [];
   let depth = 0;
   for (const path of current) {
     if (units.length === 0) break;
+    if (!keeps(expansion, reader, path)) continue;
     if (path.depth + 1 > expansion.maxDepth) {
       expansion.droppedByDepth++;
       continue;
@@ -265,11 +314,15 @@ const expandMlp = (block: LinearizedBlock, layer: number, expansion: Expansion):
     depth = Math.max(depth, path.depth);
   }
   addInto(expansion.constant, block.mlpOutBias);
+  const writerConstant = Float64Array.from(block.mlpOutBias);
+  expansion.writerConstants.set(reader, writerConstant);
   if (units.length === 0) return;
   if (inputs.length === 0 && expansion.pruneZero) {
     // reads nothing that varies: a constant
     const hidden = bias.map(block.activation);
-    addInto(expansion.constant, vectorTimesMatrix(hidden, mlpOut));
+    const out = vectorTimesMatrix(hidden, mlpOut);
+    addInto(expansion.constant, out);
+    addInto(writerConstant, out);
     return;
   }
   const variable = `mlp${layer}`;
@@ -281,7 +334,7 @@ const expandMlp = (block: LinearizedBlock, layer: number, expansion: Expansion):
     definition: { kind: 'elementwise', inputs, fn: mlpFunction(`MLP${layer}`, reads, bias, block.activation, block.activationName) },
     comment: `layer ${layer} MLP`,
   });
-  expansion.paths.push({ variable, basis, depth: depth + 1, embedding: mlpOut });
+  expansion.paths.push({ variable, writer: reader, basis, depth: depth + 1, embedding: mlpOut });
 };
 
 const tooManyPaths = (count: number, limit: number, layer: number): Diagnostic =>
@@ -305,14 +358,16 @@ export const reparameterize = (model: LinearizedTransformer, options: ReparamOpt
       { kind: 'variable', name: 'pos', basis: pos, definition: { kind: 'positions' } },
     ],
     paths: [
-      { variable: 'tok', basis: tok, depth: 0, embedding: model.tokenEmbedding },
-      { variable: 'pos', basis: pos, depth: 0, embedding: model.positionEmbedding },
+      { variable: 'tok', writer: 'tok', basis: tok, depth: 0, embedding: model.tokenEmbedding },
+      { variable: 'pos', writer: 'pos', basis: pos, depth: 0, embedding: model.positionEmbedding },
     ],
     constant: new Float64Array(model.d),
     zeroProductsDropped: 0,
     droppedByDepth: 0,
     pruneZero: options.pruneZero ?? true,
     maxDepth: options.maxDepth ?? Infinity,
+    edges: options.edges,
+    writerConstants: new Map(),
   };
   const maxScoreEntries = options.maxScoreEntries ?? DEFAULT_MAX_SCORE_ENTRIES;
   for (let layer = 0; layer < model.blocks.length; layer++) {
@@ -325,9 +380,10 @@ export const reparameterize = (model: LinearizedTransformer, options: ReparamOpt
     expandMlp(block, layer, expansion);
   }
 
-  const constantIn = normalizedConstant(expansion.constant, model.finalNorm);
+  const constantIn = normalizedConstant(constantFor(expansion, 'logits'), model.finalNorm);
   const projects: ProjectLine[] = [];
   for (const path of expansion.paths) {
+    if (!keeps(expansion, 'logits', path)) continue;
     const op = multiply(normalizedEmbedding(path.embedding, model.finalNorm), model.unembedding);
     if (!dropped(expansion, op)) projects.push({ input: path.variable, op });
   }

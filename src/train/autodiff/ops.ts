@@ -358,3 +358,19 @@ export const weightedSum = (tape: Tape, scalars: readonly Node[], factors: reado
     });
   });
 };
+
+/** max(x, 0), elementwise. */
+export const reluOp = (tape: Tape, x: Node): Node => {
+  const out = x.value.map((v) => (v > 0 ? v : 0));
+  return tape.record(out, x.shape, [x], (g) => {
+    const xg = gradOf(x);
+    for (let i = 0; i < g.length; i++) if (x.value[i] > 0) xg[i] += g[i];
+  });
+};
+
+/** A constant row [width] repeated `rows` times. */
+export const broadcastRow = (tape: Tape, row: Float64Array, rows: number): Node => {
+  const out = new Float64Array(rows * row.length);
+  for (let r = 0; r < rows; r++) out.set(row, r * row.length);
+  return tape.constant(out, [rows, row.length]);
+};

@@ -1,0 +1,94 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as Either from 'fp-ts/lib/Either.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics.js';
+import { printDrasp } from '../../decompile/drasp/printer.js';
+import { decompilePruned } from '../../decompile/prune/decompilePruned.js';
+import { programHeatmaps } from '../../decompile/prune/heatmaps.js';
+import { PRUNE_DEFAULTS, type PruneSettings } from '../../decompile/prune/prune.js';
+import { renderSvg } from '../../pictures/render.js';
+import { EXIT } from '../exitCodes.js';
+import { failWith, makeOutput } from '../report.js';
+
+export interface DecompilePruneOptions {
+  readonly lambda?: string;
+  readonly task?: string;
+  readonly pruneSteps?: string;
+  readonly samples?: string;
+  readonly heatmaps?: string;
+  readonly output?: string;
+  readonly json?: boolean;
+}
+
+const parseSettings = (options: DecompilePruneOptions): Either.Either<Diagnostic[], PruneSettings> => {
+  const problems: Diagnostic[] = [];
+  const lambdas = options.lambda === undefined ? PRUNE_DEFAULTS.lambdas : options.lambda.split(',').map((s) => Number(s.trim()));
+  if (lambdas.length === 0 || lambdas.some((l) => !(l >= 0) || !Number.isFinite(l))) {
+    problems.push(diagnostic('cli/bad-number', `--lambda must be non-negative numbers separated by commas, not "${options.lambda}"`, { fix: 'e.g. --lambda 0.003,0.01,0.03' }));
+  }
+  const count = (name: string, text: string | undefined, fallback: number): number => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 1) problems.push(diagnostic('cli/bad-number', `--${name} must be a positive integer, not "${text}"`));
+    return n;
+  };
+  const settings = { ...PRUNE_DEFAULTS, lambdas, steps: count('prune-steps', options.pruneSteps, PRUNE_DEFAULTS.steps), evalSamples: count('samples', options.samples, PRUNE_DEFAULTS.evalSamples) };
+  return problems.length > 0 ? Either.left(problems) : Either.right(settings);
+};
+
+/** `raspc decompile DIR --prune [--lambda a,b,…] [--heatmaps DIR]`. */
+export const decompilePruneCommand = async (dir: string, options: DecompilePruneOptions): Promise<number> => {
+  const out = makeOutput(options.json ?? false);
+  const settings = parseSettings(options);
+  if (Either.isLeft(settings)) return failWith(out, settings.left);
+  const result = decompilePruned(dir, settings.right, options.task, (c) => {
+    if (!out.json) process.stderr.write(`λ = ${c.lambda}: ${c.keptEdges} edges kept, ${c.lines} lines, match ${(100 * c.match).toFixed(1)} %\n`);
+  });
+  if (Either.isLeft(result)) return failWith(out, result.left);
+  const r = result.right;
+  const chosen = r.best ?? [...r.candidates].sort((a, b) => b.match - a.match)[0];
+  const text = printDrasp(chosen.program);
+  const written: string[] = [];
+  try {
+    if (options.output !== undefined) {
+      writeFileSync(options.output, text.endsWith('\n') ? text : `${text}\n`);
+      written.push(options.output);
+    }
+    if (options.heatmaps !== undefined) {
+      mkdirSync(options.heatmaps, { recursive: true });
+      for (const { name, spec } of programHeatmaps(chosen.program)) {
+        const file = join(options.heatmaps, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.svg`);
+        writeFileSync(file, await renderSvg(spec));
+        written.push(file);
+      }
+    }
+  } catch (e) {
+    return failWith(out, [diagnostic('io/write', `cannot write the results: ${(e as Error).message}`, { fix: 'check the output paths' })]);
+  }
+  const summary = {
+    task: r.task,
+    found: r.best !== undefined,
+    lambda: chosen.lambda,
+    lines: chosen.lines,
+    fullLines: r.full.lines,
+    match: chosen.match,
+    fullMatch: r.full.match,
+    keptEdges: chosen.keptEdges,
+    edges: chosen.wiring.edges.length,
+    threshold: settings.right.threshold,
+    samples: settings.right.evalSamples,
+    seconds: r.seconds,
+    candidates: r.candidates.map((c) => ({ lambda: c.lambda, keptEdges: c.keptEdges, lines: c.lines, match: c.match })),
+    files: written,
+    ...(options.output === undefined ? { program: text } : {}),
+  };
+  out.result(summary);
+  if (options.output === undefined) out.info(text);
+  out.info(
+    r.best === undefined
+      ? `no program reached match ≥ ${settings.right.threshold}; shown: the best match, λ = ${chosen.lambda}: ${chosen.lines} lines, match ${(100 * chosen.match).toFixed(1)} %`
+      : `pruned program: ${chosen.lines} lines (unpruned ${r.full.lines}), match ${(100 * chosen.match).toFixed(1)} % on ${settings.right.evalSamples} inputs of lengths 0-${settings.right.evalMaxLength} (unpruned linear-LN: ${(100 * r.full.match).toFixed(1)} %), λ = ${chosen.lambda}, ${chosen.keptEdges}/${chosen.wiring.edges.length} edges, ${r.seconds.toFixed(1)} s`,
+  );
+  for (const f of written) out.info(`wrote ${f}`);
+  return EXIT.ok;
+};

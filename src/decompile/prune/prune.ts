@@ -1,0 +1,217 @@
+/**
+ * Causal pruning (the decompiler paper's stage 1): learn which edges between components
+ * (edges.ts) a model's behaviour needs. Each edge has a logit α; a step samples relaxed masks
+ * m = σ((α + logistic noise) / τ), runs the masked linearized model (maskedForward.ts) and
+ * minimises KL(original model ‖ masked model) at the loss positions + λ · Σ σ(α), learning the
+ * ablation constants too. Edges with α > 0 are kept. A sweep over λ gives programs of several
+ * sizes; the smallest whose match accuracy (whole-sequence agreement of predictions with the
+ * original model on fresh inputs) reaches the threshold is the result.
+ */
+import * as Either from 'fp-ts/lib/Either.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics.js';
+import { mulberry32 } from '../../util/random.js';
+import { AdamW } from '../../train/adamw.js';
+import { distillationKl } from '../../train/autodiff/losses.js';
+import { expectedCount, relaxedMasks, weightedSum } from '../../train/autodiff/ops.js';
+import { Tape, type Node } from '../../train/autodiff/tape.js';
+import { makeBatch, type Batch } from '../../train/batch.js';
+import { testBatches } from '../../train/evaluate.js';
+import { agreeingSequences, predictionsOf } from '../../train/predictions.js';
+import { lengthsIn, sampleExamples } from '../../train/trainGpt2.js';
+import type { Task } from '../../train/tasks.js';
+import type { DraspProgram } from '../drasp/program.js';
+import { reparameterize, type EdgeMask } from '../reparam/expandPaths.js';
+import type { LinearizedTransformer } from '../reparam/linearizedTransformer.js';
+import { edgeKey, edgesOf, type Edge } from './edges.js';
+import { maskedForward, type MaskState } from './maskedForward.js';
+
+export interface PruneSettings {
+  readonly lambdas: readonly number[];
+  readonly steps: number;
+  readonly batchSize: number;
+  /** Mask-training input lengths are 0 … this. */
+  readonly trainMaxLength: number;
+  /** Match accuracy is measured on this many fresh inputs of lengths 0 … evalMaxLength. */
+  readonly evalSamples: number;
+  readonly evalMaxLength: number;
+  readonly threshold: number;
+  readonly temperature: number;
+  readonly seed: number;
+}
+
+export const PRUNE_DEFAULTS: PruneSettings = {
+  lambdas: [0.001, 0.003, 0.01, 0.03],
+  steps: 150,
+  batchSize: 16,
+  trainMaxLength: 50,
+  evalSamples: 200,
+  evalMaxLength: 150,
+  threshold: 0.9,
+  temperature: 2 / 3,
+  seed: 0,
+};
+
+/** The model's logits on a batch: [batch.size · batch.length, outputs]. */
+export type ReferenceLogits = (batch: Batch) => Float64Array;
+
+export interface PrunedWiring {
+  readonly edges: readonly Edge[];
+  readonly kept: readonly boolean[];
+  /** Per edge, its ablation constant [d]. */
+  readonly constants: readonly Float64Array[];
+}
+
+export interface PruneCandidate {
+  readonly lambda: number;
+  readonly wiring: PrunedWiring;
+  readonly keptEdges: number;
+  readonly program: DraspProgram;
+  /** Lines of the program (programLines). */
+  readonly lines: number;
+  readonly match: number;
+}
+
+export interface PruneResult {
+  readonly candidates: readonly PruneCandidate[];
+  /** The smallest candidate with match ≥ threshold (fewest lines, then most match); none when no λ got there. */
+  readonly best: PruneCandidate | undefined;
+  readonly full: PruneCandidate;
+}
+
+/** Lines of a D-RASP program: its selectors, its variables other than tok and pos, and its output projections. */
+export const programLines = (program: DraspProgram): number =>
+  program.statements.filter((s) => s.kind === 'selector' || (s.definition.kind !== 'tokens' && s.definition.kind !== 'positions')).length + program.output.projects.length;
+
+export const edgeMaskOf = (wiring: PrunedWiring): EdgeMask => {
+  const index = new Map(wiring.edges.map((e, i) => [edgeKey(e), i]));
+  return {
+    keeps: (reader, writer) => {
+      const i = index.get(`${reader}<-${writer}`);
+      return i === undefined || wiring.kept[i];
+    },
+    replacement: (reader, writer) => {
+      const i = index.get(`${reader}<-${writer}`);
+      if (i === undefined) throw new Error(`no edge ${reader} <- ${writer}`);
+      return wiring.constants[i];
+    },
+  };
+};
+
+const realRowMeans = (x: Node, batch: Batch, pad: number): Float64Array => {
+  const d = x.shape[1];
+  const mean = new Float64Array(d);
+  let n = 0;
+  for (let r = 0; r < batch.ids.length; r++) {
+    if (batch.ids[r] === pad) continue;
+    n++;
+    for (let i = 0; i < d; i++) mean[i] += x.value[r * d + i];
+  }
+  return mean.map((v) => v / Math.max(n, 1));
+};
+
+const lossRowsOf = (reference: Float64Array, batch: Batch, width: number): Float64Array => {
+  const out = new Float64Array(batch.lossRows.length * width);
+  batch.lossRows.forEach((row, i) => out.set(reference.subarray(row * width, (row + 1) * width), i * width));
+  return out;
+};
+
+/** Whole-sequence agreement of the hard-masked model with the reference on `batches`. */
+export const matchAccuracy = (task: Task, model: LinearizedTransformer, reference: ReferenceLogits, batches: readonly Batch[], wiring?: PrunedWiring): number => {
+  let agree = 0;
+  let total = 0;
+  const width = model.unembedding.cols;
+  for (const batch of batches) {
+    const tape = new Tape();
+    const state: MaskState | undefined =
+      wiring === undefined
+        ? undefined
+        : {
+            edges: wiring.edges,
+            masks: tape.constant(Float64Array.from(wiring.kept, (k) => (k ? 1 : 0)), [wiring.edges.length]),
+            constants: wiring.constants.map((c) => tape.constant(c, [c.length])),
+          };
+    const logits = maskedForward(tape, model, batch, state).logits.value;
+    agree += agreeingSequences(predictionsOf(task, logits, batch, width), predictionsOf(task, reference(batch), batch, width));
+    total += batch.size;
+  }
+  return total === 0 ? 1 : agree / total;
+};
+
+const trainWiring = (task: Task, model: LinearizedTransformer, reference: ReferenceLogits, lambda: number, settings: PruneSettings): PrunedWiring => {
+  const edges = edgesOf(model);
+  const random = mulberry32(settings.seed + 17);
+  const lengths = lengthsIn(task, 0, settings.trainMaxLength);
+  const width = model.unembedding.cols;
+  const nextBatch = (): Batch => makeBatch(task, sampleExamples(task, random, lengths, settings.batchSize));
+
+  // Ablation constants start at each writer's mean output (mean ablation).
+  const first = nextBatch();
+  const unpruned = maskedForward(new Tape(), model, first);
+  const constants = edges.map((e) => realRowMeans(unpruned.writers.get(e.writer) as Node, first, task.pad));
+  const alpha = new Float64Array(edges.length).fill(3);
+  const maskOptimizer = new AdamW({ learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
+  const constantOptimizer = new AdamW({ learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
+  const noise = new Float64Array(edges.length);
+  for (let step = 0; step < settings.steps; step++) {
+    const batch = step === 0 ? first : nextBatch();
+    const target = lossRowsOf(reference(batch), batch, width);
+    for (let i = 0; i < noise.length; i++) {
+      const u = Math.min(Math.max(random(), 1e-6), 1 - 1e-6);
+      noise[i] = Math.log(u) - Math.log(1 - u);
+    }
+    const tape = new Tape();
+    const alphaNode = tape.param(alpha, [edges.length]);
+    const constantNodes = constants.map((c) => tape.param(c, [c.length]));
+    const masks = relaxedMasks(tape, alphaNode, noise, settings.temperature);
+    const logits = maskedForward(tape, model, batch, { edges, masks, constants: constantNodes }).logits;
+    const kl = distillationKl(tape, logits, batch.lossRows, target, task.kind === 'seq2seq' ? 'argmax' : 'sigmoid');
+    const loss = weightedSum(tape, [kl, expectedCount(tape, alphaNode)], [1, lambda]);
+    tape.backward(loss);
+    maskOptimizer.update(new Map([[alpha, alphaNode.grad ?? new Float64Array(alpha.length)]]), 0.1, () => false);
+    const constantGrads = new Map<Float64Array, Float64Array>();
+    constantNodes.forEach((n, i) => {
+      if (n.grad !== undefined) constantGrads.set(constants[i], n.grad);
+    });
+    constantOptimizer.update(constantGrads, 0.01, () => false);
+  }
+  return { edges, kept: Array.from(alpha, (a) => a > 0), constants };
+};
+
+const candidateOf = (task: Task, model: LinearizedTransformer, reference: ReferenceLogits, batches: readonly Batch[], lambda: number, wiring: PrunedWiring): Either.Either<Diagnostic[], PruneCandidate> => {
+  const reparam = reparameterize(model, { edges: edgeMaskOf(wiring) });
+  if (Either.isLeft(reparam)) return reparam;
+  return Either.right({
+    lambda,
+    wiring,
+    keptEdges: wiring.kept.filter(Boolean).length,
+    program: reparam.right.program,
+    lines: programLines(reparam.right.program),
+    match: matchAccuracy(task, model, reference, batches, wiring),
+  });
+};
+
+/** Prunes `model` (the linearized form of the model whose logits `reference` gives) for each λ. */
+export const pruneModel = (
+  task: Task,
+  model: LinearizedTransformer,
+  reference: ReferenceLogits,
+  settings: PruneSettings,
+  onCandidate?: (candidate: PruneCandidate) => void,
+): Either.Either<Diagnostic[], PruneResult> => {
+  if (!model.causal) return Either.left([diagnostic('prune/not-causal', 'causal pruning supports causal (decoder) models only', { fix: 'compile with --causal' })]);
+  const unsupported = model.blocks.find((b) => b.activationName !== 'relu' && b.activationName !== 'gelu_new');
+  if (unsupported !== undefined) return Either.left([diagnostic('prune/activation', `pruning supports relu and gelu_new MLPs, not ${unsupported.activationName}`)]);
+  const batches = testBatches(task, { low: 0, high: settings.evalMaxLength }, settings.evalSamples, settings.seed + 101, 16);
+  const edges = edgesOf(model);
+  const full = candidateOf(task, model, reference, batches, 0, { edges, kept: edges.map(() => true), constants: edges.map(() => new Float64Array(model.d)) });
+  if (Either.isLeft(full)) return full;
+  const candidates: PruneCandidate[] = [];
+  for (const lambda of settings.lambdas) {
+    const candidate = candidateOf(task, model, reference, batches, lambda, trainWiring(task, model, reference, lambda, settings));
+    if (Either.isLeft(candidate)) return candidate;
+    candidates.push(candidate.right);
+    onCandidate?.(candidate.right);
+  }
+  const passing = candidates.filter((c) => c.match >= settings.threshold).sort((a, b) => a.lines - b.lines || b.match - a.match);
+  return Either.right({ candidates, best: passing[0], full: full.right });
+};
