@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import * as Either from 'fp-ts/lib/Either.js';
 import { decompilePruned } from '../src/decompile/prune/decompilePruned.js';
+import { printDrasp } from '../src/decompile/drasp/printer.js';
 import { PRUNE_DEFAULTS } from '../src/decompile/prune/prune.js';
 import { accuracyByBin } from '../src/train/evaluate.js';
 import { taskByName } from '../src/train/tasks.js';
@@ -86,6 +87,7 @@ interface Row {
   readonly accuracy: AccuracyRecord;
   readonly found: boolean;
   readonly lines: number;
+  readonly prunedLines: number;
   readonly fullLines: number;
   readonly match: number;
   readonly lambda: number;
@@ -96,12 +98,12 @@ const percent = (x: number | null): string => (x === null ? '–' : `${(100 * x)
 
 const table = (rows: readonly Row[]): string =>
   [
-    '| task | layers × heads (params) | acc. 0–50 / 51–100 / 101–150 (%) | generalises | program found (match ≥ 0.9) | lines (unpruned) | match (%) | λ | train + prune (s) |',
+    '| task | layers × heads (params) | acc. 0–50 / 51–100 / 101–150 (%) | generalises | program found (match ≥ 0.9) | lines: unpruned → edges pruned → simplified | match (%) | λ | train + decompile (s) |',
     '|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => {
       const bins = r.accuracy.bins.map((b) => percent(b.accuracy)).join(' / ');
       const generalises = r.accuracy.bins.every((b) => b.accuracy === null || b.accuracy >= 0.9);
-      return `| ${r.plan.task} | ${r.plan.layers} × ${r.plan.heads} (${r.accuracy.parameters}) | ${bins} | ${generalises ? 'yes' : 'no'} | ${r.found ? 'yes' : 'no'} | ${r.lines} (${r.fullLines}) | ${(100 * r.match).toFixed(1)} | ${r.lambda} | ${r.accuracy.trainSeconds.toFixed(0)} + ${r.pruneSeconds.toFixed(0)} |`;
+      return `| ${r.plan.task} | ${r.plan.layers} × ${r.plan.heads} (${r.accuracy.parameters}) | ${bins} | ${generalises ? 'yes' : 'no'} | ${r.found ? 'yes' : 'no'} | ${r.fullLines} → ${r.prunedLines} → ${r.found ? r.lines : '–'} | ${(100 * r.match).toFixed(1)} | ${r.lambda} | ${r.accuracy.trainSeconds.toFixed(0)} + ${r.pruneSeconds.toFixed(0)} |`;
     }),
   ].join('\n');
 
@@ -117,7 +119,18 @@ for (const plan of PLANS) {
   if (Either.isLeft(pruned)) throw new Error(pruned.left.map((d) => d.message).join('; '));
   const p = pruned.right;
   const chosen = p.best ?? [...p.candidates].sort((a, b) => b.match - a.match)[0];
-  const row: Row = { plan, accuracy, found: p.best !== undefined, lines: chosen.lines, fullLines: p.full.lines, match: chosen.match, lambda: chosen.lambda, pruneSeconds: p.seconds };
+  const row: Row = {
+    plan,
+    accuracy,
+    found: p.best !== undefined,
+    lines: p.simplified?.lines ?? chosen.lines,
+    prunedLines: chosen.lines,
+    fullLines: p.full.lines,
+    match: p.simplified?.match ?? chosen.match,
+    lambda: chosen.lambda,
+    pruneSeconds: p.seconds,
+  };
+  writeFileSync(join(CACHE, `${plan.task}.program.txt`), printDrasp(p.simplified?.program ?? chosen.program));
   rows.set(plan.task, row);
   writeFileSync(rowsFile, JSON.stringify([...rows.values()], null, 1));
   process.stderr.write(`${plan.task}: ${JSON.stringify({ bins: accuracy.bins.map((b) => b.accuracy), found: row.found, lines: row.lines, match: row.match, seconds: row.pruneSeconds })}\n`);

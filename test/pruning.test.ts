@@ -15,6 +15,11 @@ import { taskByName, type Task } from '../src/train/tasks.js';
 import { gpt2ConfigFor, initialGpt2, TRAIN_DEFAULTS, trainGpt2 } from '../src/train/trainGpt2.js';
 import type { LinearizedTransformer } from '../src/decompile/reparam/linearizedTransformer.js';
 import { mulberry32 } from '../src/util/random.js';
+import { compiledTask, linearizeCompiled } from '../src/decompile/prune/compiledPruning.js';
+import { programSize } from '../src/decompile/roundTrip.js';
+import { findEntry } from '../src/lib/index.js';
+import { compile } from '../src/passes/compile.js';
+import { makeBounds } from '../src/typecheck/bounds.js';
 
 const right = <T>(e: Either.Either<unknown, T>): T => {
   if (Either.isLeft(e)) throw new Error(JSON.stringify(e.left));
@@ -100,13 +105,20 @@ describe('training and pruning a 1-layer model on binary majority', () => {
     expect(best.keptEdges).toBeLessThan(best.wiring.edges.length);
     expect(printDrasp(best.program)).toContain('aggregate(');
 
-    // The printed program, run alone in the D-RASP interpreter, has the reported match.
+    // Simplified, the program is no larger, keeps match ≥ 0.9, and (run alone in the D-RASP
+    // interpreter) has the reported match.
+    const simplified = result.simplified;
+    expect(simplified).toBeDefined();
+    if (simplified === undefined) return;
+    expect(simplified.lines).toBeLessThanOrEqual(best.lines);
+    expect(simplified.match).toBeGreaterThanOrEqual(0.9);
+    expect(printDrasp(simplified.program)).toContain('select_all()');
     const batches = testBatches(t, { low: 0, high: settings.evalMaxLength }, settings.evalSamples, settings.seed + 101, 16);
     let agree = 0;
     let total = 0;
     const V = t.vocab.length;
     for (const batch of batches) {
-      const logits = programLogits(best.program, batch, t.pad, V);
+      const logits = programLogits(simplified.program, batch, t.pad, V);
       const mine = predictionsOf(t, logits, batch, V);
       const theirs = predictionsOf(t, reference(batch), batch, V);
       mine.forEach((row, s) => {
@@ -114,11 +126,34 @@ describe('training and pruning a 1-layer model on binary majority', () => {
         if (row.every((x, i) => x === theirs[s][i])) agree++;
       });
       // predict() of the interpreter agrees with the argmax used here
-      const first = right(runDrasp(best.program, batch.ids.slice(0, batch.lossRows[batch.lossStart[1] - 1] + 1)));
-      const p = predict(best.program, first.logits);
+      const first = right(runDrasp(simplified.program, batch.ids.slice(0, batch.lossRows[batch.lossStart[1] - 1] + 1)));
+      const p = predict(simplified.program, first.logits);
       expect(p.kind).toBe('argmax');
     }
-    expect(agree / total).toBe(best.match);
+    expect(agree / total).toBe(simplified.match);
     expect(matchAccuracy(t, linearized, reference, batches, best.wiring)).toBe(best.match);
   });
+});
+
+describe('pruning a compiled model', () => {
+  for (const name of ['shift_by_1', 'detect_pattern_ab']) {
+    it(`${name} (causal): recovers a program with match 1 and no more statements than the source has operations`, { timeout: 120_000 }, () => {
+      const entry = findEntry(name);
+      if (entry === undefined) throw new Error(name);
+      const source = entry.build();
+      const model = right(compile(source, right(makeBounds(entry.vocab, entry.maxLen, true)))).model;
+      const t = compiledTask(model);
+      const { linearized, reference } = linearizeCompiled(model);
+      const settings = { ...PRUNE_DEFAULTS, lambdas: [0.01, 0.1], steps: 120, evalSamples: 100, evalMaxLength: entry.maxLen, trainMaxLength: entry.maxLen };
+      const result = right(pruneModel(t, linearized, reference, settings));
+      expect(result.full.match).toBe(1);
+      const best = result.best;
+      expect(best).toBeDefined();
+      if (best === undefined) return;
+      expect(best.match).toBe(1);
+      expect(best.keptEdges).toBeLessThan(best.wiring.edges.length);
+      const statements = best.program.statements.filter((s) => s.kind === 'selector' || (s.definition.kind !== 'tokens' && s.definition.kind !== 'positions')).length;
+      expect(statements).toBeLessThanOrEqual(programSize(source));
+    });
+  }
 });

@@ -94,7 +94,7 @@ export const buildCli = (setExit: SetExit): Command => {
     .option('--format <f>', 'rasp | drasp', 'rasp')
     .option('-o, --output <file>', 'write the program here instead of printing it')
     .option('--prune', 'a trained model (raspc train): prune causally and print the smallest D-RASP program with match >= 0.9')
-    .option('--lambda <list>', 'with --prune: the sparsity weights to sweep, comma-separated (default 0.001,0.003,0.01,0.03)')
+    .option('--lambda <list>', 'with --prune: the sparsity weights to sweep, comma-separated (default 0.01,0.03,0.1,0.3)')
     .option('--task <name>', "with --prune: the task to draw inputs from (default: the model's task.json)")
     .option('--prune-steps <n>', 'with --prune: mask-training steps per lambda (default 150)')
     .option('--samples <n>', 'with --prune: inputs the match accuracy is measured on (default 200)')

@@ -47,7 +47,10 @@ export const decompilePruneCommand = async (dir: string, options: DecompilePrune
   if (Either.isLeft(result)) return failWith(out, result.left);
   const r = result.right;
   const chosen = r.best ?? [...r.candidates].sort((a, b) => b.match - a.match)[0];
-  const text = printDrasp(chosen.program);
+  const program = r.simplified?.program ?? chosen.program;
+  const lines = r.simplified?.lines ?? chosen.lines;
+  const match = r.simplified?.match ?? chosen.match;
+  const text = printDrasp(program);
   const written: string[] = [];
   try {
     if (options.output !== undefined) {
@@ -56,7 +59,7 @@ export const decompilePruneCommand = async (dir: string, options: DecompilePrune
     }
     if (options.heatmaps !== undefined) {
       mkdirSync(options.heatmaps, { recursive: true });
-      for (const { name, spec } of programHeatmaps(chosen.program)) {
+      for (const { name, spec } of programHeatmaps(program)) {
         const file = join(options.heatmaps, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.svg`);
         writeFileSync(file, await renderSvg(spec));
         written.push(file);
@@ -69,9 +72,12 @@ export const decompilePruneCommand = async (dir: string, options: DecompilePrune
     task: r.task,
     found: r.best !== undefined,
     lambda: chosen.lambda,
-    lines: chosen.lines,
+    lines,
+    prunedLines: chosen.lines,
     fullLines: r.full.lines,
-    match: chosen.match,
+    match,
+    prunedMatch: chosen.match,
+    simplifications: r.simplified?.changes ?? [],
     fullMatch: r.full.match,
     keptEdges: chosen.keptEdges,
     edges: chosen.wiring.edges.length,
@@ -87,7 +93,7 @@ export const decompilePruneCommand = async (dir: string, options: DecompilePrune
   out.info(
     r.best === undefined
       ? `no program reached match ≥ ${settings.right.threshold}; shown: the best match, λ = ${chosen.lambda}: ${chosen.lines} lines, match ${(100 * chosen.match).toFixed(1)} %`
-      : `pruned program: ${chosen.lines} lines (unpruned ${r.full.lines}), match ${(100 * chosen.match).toFixed(1)} % on ${settings.right.evalSamples} inputs of lengths 0-${settings.right.evalMaxLength} (unpruned linear-LN: ${(100 * r.full.match).toFixed(1)} %), λ = ${chosen.lambda}, ${chosen.keptEdges}/${chosen.wiring.edges.length} edges, ${r.seconds.toFixed(1)} s`,
+      : `pruned program: ${lines} lines (unpruned ${r.full.lines}, after edge pruning ${chosen.lines}), match ${(100 * match).toFixed(1)} % on ${settings.right.evalSamples} inputs of lengths 0-${settings.right.evalMaxLength} (unpruned linear-LN: ${(100 * r.full.match).toFixed(1)} %), λ = ${chosen.lambda}, ${chosen.keptEdges}/${chosen.wiring.edges.length} edges, ${r.seconds.toFixed(1)} s`,
   );
   for (const f of written) out.info(`wrote ${f}`);
   return EXIT.ok;

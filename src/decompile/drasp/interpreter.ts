@@ -90,6 +90,12 @@ const selectorWeights = (
     const queries = values.get(term.query) as Float64Array;
     const querySize = sizes.get(term.query) as number;
     const op = term.op.data;
+    // Keys over token and position bases are one-hot: visit only their non-zero dimensions.
+    const keyDims = Array.from({ length }, (_, s) => {
+      const dims: number[] = [];
+      for (let j = 0; j < keySize; j++) if (keys[s * keySize + j] !== 0) dims.push(j);
+      return dims;
+    });
     // row t: X_tᵀ M, then its dot product with each key's Y_s
     const projected = new Float64Array(keySize);
     for (let t = 0; t < length; t++) {
@@ -104,7 +110,7 @@ const selectorWeights = (
         if (allowed[t * length + s] === 0) continue;
         const keyBase = s * keySize;
         let score = 0;
-        for (let j = 0; j < keySize; j++) score += projected[j] * keys[keyBase + j];
+        for (const j of keyDims[s]) score += projected[j] * keys[keyBase + j];
         scores[t * length + s] += score;
       }
     }

@@ -83,6 +83,7 @@ export const printDrasp = (program: DraspProgram, options: PrintOptions = {}): s
     return found.basis;
   };
   const term = (t: SelectTerm): string => {
+    if (t.primitive !== undefined) return t.kind === 'select' ? `select(q=${t.query}, k=${t.key}, op=${t.primitive})` : `select(k=${t.key}, op=${t.primitive})`;
     if (t.kind === 'select') {
       const op = name('M', `q=${t.query} × k=${t.key}`, basisOf(t.query), basisOf(t.key), t.op);
       return `select(q=${t.query}, k=${t.key}, op=${op})`;

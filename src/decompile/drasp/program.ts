@@ -21,12 +21,12 @@ import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import { basisSize, type Basis } from './basis.js';
 import type { Matrix } from './matrix.js';
 
-/** One summand of a selector's scores. */
+/** One summand of a selector's scores; `primitive` names the matrix when it is a named pattern (printed instead of the matrix). */
 export type SelectTerm =
   /** score(i, j) += X_iᵀ M Y_j; `op` is dim(X) × dim(Y). */
-  | { readonly kind: 'select'; readonly query: string; readonly key: string; readonly op: Matrix }
+  | { readonly kind: 'select'; readonly query: string; readonly key: string; readonly op: Matrix; readonly primitive?: string }
   /** score(i, j) += wᵀ Y_j (the same for every query); `op` has dim(Y) entries. */
-  | { readonly kind: 'keySelect'; readonly key: string; readonly op: Float64Array };
+  | { readonly kind: 'keySelect'; readonly key: string; readonly op: Float64Array; readonly primitive?: string };
 
 export interface SelectorStatement {
   readonly kind: 'selector';

@@ -19,7 +19,9 @@ import { testBatches } from '../../train/evaluate.js';
 import { agreeingSequences, predictionsOf } from '../../train/predictions.js';
 import { lengthsIn, sampleExamples } from '../../train/trainGpt2.js';
 import type { Task } from '../../train/tasks.js';
+import { runDrasp } from '../drasp/interpreter.js';
 import type { DraspProgram } from '../drasp/program.js';
+import { simplifyProgram, type Simplification } from './simplify.js';
 import { reparameterize, type EdgeMask } from '../reparam/expandPaths.js';
 import type { LinearizedTransformer } from '../reparam/linearizedTransformer.js';
 import { edgeKey, edgesOf, type Edge } from './edges.js';
@@ -40,7 +42,7 @@ export interface PruneSettings {
 }
 
 export const PRUNE_DEFAULTS: PruneSettings = {
-  lambdas: [0.001, 0.003, 0.01, 0.03],
+  lambdas: [0.01, 0.03, 0.1, 0.3],
   steps: 150,
   batchSize: 16,
   trainMaxLength: 50,
@@ -75,8 +77,52 @@ export interface PruneResult {
   readonly candidates: readonly PruneCandidate[];
   /** The smallest candidate with match ≥ threshold (fewest lines, then most match); none when no λ got there. */
   readonly best: PruneCandidate | undefined;
+  /** The best candidate simplified (simplify.ts), its match measured by running it in the D-RASP interpreter. */
+  readonly simplified: (Simplification & { readonly lines: number }) | undefined;
   readonly full: PruneCandidate;
 }
+
+/** Each variable's mean value over the real positions of `batch`'s sequences. */
+export const meanValues = (task: Task, program: DraspProgram, batch: Batch): Map<string, Float64Array> => {
+  const sums = new Map<string, Float64Array>();
+  let positions = 0;
+  for (let s = 0; s < batch.size; s++) {
+    let n = 0;
+    while (n < batch.length && batch.ids[s * batch.length + n] !== task.pad) n++;
+    const run = runDrasp(program, batch.ids.slice(s * batch.length, s * batch.length + n));
+    if (Either.isLeft(run)) throw new Error(`bug: a pruned program does not run: ${run.left.map((d) => d.message).join('; ')}`);
+    positions += n;
+    for (const [name, values] of run.right.values) {
+      const width = values.length / Math.max(n, 1);
+      const sum = sums.get(name) ?? new Float64Array(width);
+      for (let i = 0; i < values.length; i++) sum[i % width] += values[i];
+      sums.set(name, sum);
+    }
+  }
+  for (const sum of sums.values()) for (let i = 0; i < sum.length; i++) sum[i] /= Math.max(positions, 1);
+  return sums;
+};
+
+/** Whole-sequence agreement of a D-RASP program, run in the interpreter, with the reference. */
+export const programMatch = (task: Task, program: DraspProgram, reference: ReferenceLogits, batches: readonly Batch[]): number => {
+  let agree = 0;
+  let total = 0;
+  for (const batch of batches) {
+    const ref = reference(batch);
+    const width = ref.length / (batch.size * batch.length);
+    const logits = new Float64Array(ref.length);
+    for (let s = 0; s < batch.size; s++) {
+      let n = 0;
+      while (n < batch.length && batch.ids[s * batch.length + n] !== task.pad) n++;
+      const run = runDrasp(program, batch.ids.slice(s * batch.length, s * batch.length + n));
+      if (Either.isLeft(run)) throw new Error(`bug: a pruned program does not run: ${run.left.map((d) => d.message).join('; ')}`);
+      logits.set(run.right.logits, s * batch.length * width);
+    }
+    agree += agreeingSequences(predictionsOf(task, logits, batch, width), predictionsOf(task, ref, batch, width));
+    total += batch.size;
+  }
+  return total === 0 ? 1 : agree / total;
+};
 
 /** Lines of a D-RASP program: its selectors, its variables other than tok and pos, and its output projections. */
 export const programLines = (program: DraspProgram): number =>
@@ -213,5 +259,8 @@ export const pruneModel = (
     onCandidate?.(candidate.right);
   }
   const passing = candidates.filter((c) => c.match >= settings.threshold).sort((a, b) => a.lines - b.lines || b.match - a.match);
-  return Either.right({ candidates, best: passing[0], full: full.right });
+  const best = passing[0];
+  const simplified =
+    best === undefined ? undefined : simplifyProgram(best.program, (p) => programMatch(task, p, reference, batches), meanValues(task, best.program, batches[0]), settings.threshold, task.bos);
+  return Either.right({ candidates, best, simplified: simplified === undefined ? undefined : { ...simplified, lines: programLines(simplified.program) }, full: full.right });
 };

@@ -167,7 +167,7 @@ const mlpFunction = (name: string, reads: readonly Matrix[], bias: Float64Array,
 });
 
 /** Statements nothing downstream reads, removed (one backward pass: statements read only earlier ones). */
-const withoutDeadStatements = (statements: readonly Statement[], projects: readonly ProjectLine[]): Statement[] => {
+export const withoutDeadStatements = (statements: readonly Statement[], projects: readonly ProjectLine[]): Statement[] => {
   const live = new Set(projects.map((line) => line.input));
   const kept: Statement[] = [];
   for (let i = statements.length - 1; i >= 0; i--) {

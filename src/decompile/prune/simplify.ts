@@ -1,0 +1,180 @@
+/**
+ * Simplification of a pruned D-RASP program (the decompiler paper's last step), each change kept
+ * only when the program's match accuracy stays at or above the threshold:
+ *
+ * 1. an output projection is dropped (its mean contribution joins the constant logits), and an
+ *    MLP input is dropped (fixed at its mean value), when not needed;
+ * 2. a selector becomes `select_all()` (uniform attention) when its terms are not needed, else
+ *    each of its terms is dropped when not needed;
+ * 3. select matrices become named primitives — over positions `k==q`, `k==q-1`, and key-only
+ *    `k==0` (the first position), over tokens key-only `k==<bos>` — scaled to the strongest entry
+ *    of the matrix they replace;
+ * 4. an MLP that reads only the tokens is a lookup table over the vocabulary, and is named so.
+ *
+ * Variables nothing reads any more are removed. The result is a plain DraspProgram: it runs in the
+ * D-RASP interpreter on its own.
+ */
+import { basisSize } from '../drasp/basis.js';
+import { maxAbs, type Matrix } from '../drasp/matrix.js';
+import type { DraspProgram, SelectTerm, SelectorStatement, Statement, VariableStatement } from '../drasp/program.js';
+import { withoutDeadStatements } from '../reparam/expandPaths.js';
+
+export interface Simplification {
+  readonly program: DraspProgram;
+  readonly match: number;
+  /** What was changed, in order. */
+  readonly changes: readonly string[];
+}
+
+const withStatements = (program: DraspProgram, statements: readonly Statement[]): DraspProgram => ({
+  ...program,
+  statements: withoutDeadStatements(statements, program.output.projects),
+});
+
+const replaceSelector = (program: DraspProgram, name: string, terms: readonly SelectTerm[]): DraspProgram =>
+  withStatements(
+    program,
+    program.statements.map((s) => (s.kind === 'selector' && s.name === name ? { ...s, terms } : s)),
+  );
+
+const basisKind = (program: DraspProgram, variable: string): string | undefined => {
+  const found = program.statements.find((s): s is VariableStatement => s.kind === 'variable' && s.name === variable);
+  return found?.definition.kind === 'tokens' ? 'tokens' : found?.definition.kind === 'positions' ? 'positions' : undefined;
+};
+
+const positionPattern = (size: number, offset: number, strength: number): Matrix => {
+  const data = new Float64Array(size * size);
+  for (let q = 0; q < size; q++) {
+    const k = q - offset;
+    if (k >= 0 && k < size) data[q * size + k] = strength;
+  }
+  return { rows: size, cols: size, data };
+};
+
+const oneHot = (size: number, at: number, strength: number): Float64Array => {
+  const v = new Float64Array(size);
+  if (at >= 0 && at < size) v[at] = strength;
+  return v;
+};
+
+/** Named primitives that could stand for `term`, strongest-first. */
+const primitivesFor = (program: DraspProgram, term: SelectTerm, bos: number): SelectTerm[] => {
+  const strength = maxAbs(term.kind === 'select' ? term.op.data : term.op);
+  if (strength === 0) return [];
+  if (term.kind === 'select') {
+    if (basisKind(program, term.query) !== 'positions' || basisKind(program, term.key) !== 'positions') return [];
+    const size = term.op.rows;
+    return [
+      { ...term, op: positionPattern(size, 0, strength), primitive: `${formatStrength(strength)}·[k==q]` },
+      { ...term, op: positionPattern(size, 1, strength), primitive: `${formatStrength(strength)}·[k==q-1]` },
+    ];
+  }
+  const kind = basisKind(program, term.key);
+  if (kind === 'positions') return [{ ...term, op: oneHot(term.op.length, 0, strength), primitive: `${formatStrength(strength)}·[k==0]` }];
+  if (kind === 'tokens') {
+    const sign = term.op[bos] < 0 ? -1 : 1;
+    return [{ ...term, op: oneHot(term.op.length, bos, sign * strength), primitive: `${formatStrength(sign * strength)}·[k==<bos>]` }];
+  }
+  return [];
+};
+
+const formatStrength = (x: number): string => String(Number(x.toPrecision(3)));
+
+const selectors = (program: DraspProgram): SelectorStatement[] => program.statements.filter((s): s is SelectorStatement => s.kind === 'selector');
+
+const withoutProject = (program: DraspProgram, index: number, means: ReadonlyMap<string, Float64Array>): DraspProgram => {
+  const line = program.output.projects[index];
+  const mean = means.get(line.input) as Float64Array;
+  const bias = Float64Array.from(program.output.bias);
+  for (let i = 0; i < line.op.rows; i++) for (let j = 0; j < line.op.cols; j++) bias[j] += mean[i] * line.op.data[i * line.op.cols + j];
+  const output = { ...program.output, bias, projects: program.output.projects.filter((_, i) => i !== index) };
+  return { ...program, output, statements: withoutDeadStatements(program.statements, output.projects) };
+};
+
+const withoutMlpInput = (program: DraspProgram, variable: string, input: string, means: ReadonlyMap<string, Float64Array>): DraspProgram =>
+  withStatements(
+    program,
+    program.statements.map((s): Statement => {
+      if (s.kind !== 'variable' || s.name !== variable || s.definition.kind !== 'elementwise' || s.definition.fn.kind !== 'opaque') return s;
+      const fn = s.definition.fn;
+      const at = s.definition.inputs.indexOf(input);
+      const fixed = means.get(input) as Float64Array;
+      return {
+        ...s,
+        definition: {
+          ...s.definition,
+          inputs: s.definition.inputs.filter((_, i) => i !== at),
+          fn: { ...fn, description: `${fn.description}; ${input} fixed at its mean`, apply: (inputs, output) => fn.apply([...inputs.slice(0, at), fixed, ...inputs.slice(at)], output) },
+        },
+      };
+    }),
+  );
+
+/**
+ * Greedy simplification; `evaluate` gives a program's match accuracy, `means` each variable's mean
+ * value over positions of typical inputs, `bos` the `<bos>` token id.
+ */
+export const simplifyProgram = (
+  program: DraspProgram,
+  evaluate: (p: DraspProgram) => number,
+  means: ReadonlyMap<string, Float64Array>,
+  threshold: number,
+  bos: number,
+): Simplification => {
+  let current = program;
+  let match = evaluate(current);
+  const changes: string[] = [];
+  const attempt = (candidate: DraspProgram, change: string): boolean => {
+    const m = evaluate(candidate);
+    if (m < threshold) return false;
+    current = candidate;
+    match = m;
+    changes.push(change);
+    return true;
+  };
+
+  for (let i = current.output.projects.length - 1; i >= 0; i--) {
+    const input = current.output.projects[i].input;
+    attempt(withoutProject(current, i, means), `logits: dropped project(inp=${input})`);
+  }
+  for (const statement of [...current.statements]) {
+    if (statement.kind !== 'variable' || statement.definition.kind !== 'elementwise' || statement.definition.fn.kind !== 'opaque') continue;
+    for (const input of [...statement.definition.inputs].reverse()) {
+      if (!current.statements.some((s) => s.name === statement.name)) break;
+      attempt(withoutMlpInput(current, statement.name, input, means), `${statement.name}: ${input} fixed at its mean`);
+    }
+  }
+
+  for (const selector of selectors(current)) {
+    if (!current.statements.includes(selector)) continue;
+    if (selector.terms.length === 0) continue;
+    if (attempt(replaceSelector(current, selector.name, []), `${selector.name}: select_all()`)) continue;
+    let terms = [...selector.terms];
+    for (let i = terms.length - 1; i >= 0 && terms.length > 1; i--) {
+      const fewer = terms.filter((_, j) => j !== i);
+      if (attempt(replaceSelector(current, selector.name, fewer), `${selector.name}: dropped a term`)) terms = fewer;
+    }
+    for (let i = 0; i < terms.length; i++) {
+      for (const named of primitivesFor(current, terms[i], bos)) {
+        const replaced = terms.map((t, j) => (j === i ? named : t));
+        if (attempt(replaceSelector(current, selector.name, replaced), `${selector.name}: ${named.primitive}`)) {
+          terms = replaced;
+          break;
+        }
+      }
+    }
+  }
+
+  const tabled = current.statements.map((s): Statement => {
+    if (s.kind !== 'variable' || s.definition.kind !== 'elementwise' || s.definition.fn.kind !== 'opaque') return s;
+    const inputs = s.definition.inputs;
+    if (inputs.length === 0 || !inputs.every((i) => basisKind(current, i) === 'tokens')) return s;
+    const fn = s.definition.fn;
+    return {
+      ...s,
+      definition: { ...s.definition, fn: { ...fn, name: 'table', description: `a lookup table: token → ${basisSize(s.basis)} values (${fn.description})` } },
+    };
+  });
+  current = { ...current, statements: tabled };
+  return { program: current, match, changes };
+};
