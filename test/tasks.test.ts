@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   abDbc,
   abcde,
+  binaryAdditionTask,
+  repeatCopyTask,
   countTask,
   dyck1,
   majorityTask,
@@ -77,7 +79,7 @@ describe('vocabulary and registry', () => {
 
   it('knows every required task', () => {
     for (const name of [
-      'majority', 'most_freq', 'count', 'sort', 'unique_copy', 'unique_reverse', 'parity',
+      'majority', 'most_freq', 'count', 'sort', 'unique_copy', 'unique_reverse', 'repeat_copy', 'parity', 'addition',
       'tomita1', 'tomita2', 'tomita4', 'tomita7', 'dyck1_d2', 'aastar', 'abcde', 'ab_d_bc',
     ]) {
       expect(taskNames).toContain(name);
@@ -173,6 +175,37 @@ describe('seq2seq formats', () => {
       const e = split(p, gen(p, random, n));
       expect(e.answer).toEqual([e.input.filter((x) => x === 1).length % 2]);
     }
+  });
+
+  it('repeat copy: two symbols, answer equals input', () => {
+    const random = mulberry32(8);
+    const t = repeatCopyTask();
+    expect(t.vocab).toEqual(['a', 'b', '<bos>', '<sep>', '<eos>', '<pad>']);
+    for (let n = 0; n <= 20; n++) {
+      const { input, answer } = split(t, gen(t, random, n));
+      expect(input).toHaveLength(n);
+      expect(answer).toEqual(input);
+    }
+  });
+
+  it('binary addition: x + y, answer the n + 1 bit sum, most significant first', () => {
+    const t = binaryAdditionTask();
+    expect(t.vocab).toEqual(['0', '1', '+', '<bos>', '<sep>', '<eos>', '<pad>']);
+    const random = mulberry32(3);
+    const value = (bits: readonly number[]): number => bits.reduce((v, b) => 2 * v + b, 0);
+    for (let n = 1; n <= 20; n++) {
+      const { input, answer } = split(t, gen(t, random, n));
+      expect(input).toHaveLength(2 * n + 1);
+      expect(input[n]).toBe(2);
+      expect(answer).toHaveLength(n + 1);
+      expect(value(answer)).toBe(value(input.slice(0, n)) + value(input.slice(n + 1)));
+    }
+    // 11 + 01 = 100
+    const draws = mulberry32(4);
+    let ex = gen(t, draws, 2);
+    while (ex.tokens.slice(1, 6).join(' ') !== '1 1 2 0 1') ex = gen(t, draws, 2);
+    expect(ex.tokens).toEqual([3, 1, 1, 2, 0, 1, 4, 1, 0, 0, 5]);
+    expect(Either.isLeft(t.generate(mulberry32(1), 0))).toBe(true);
   });
 
   it('hand-checked small examples', () => {

@@ -194,6 +194,35 @@ export const parityTask = (): Task =>
     return { input, answer: [input.reduce((s, x) => s ^ x, 0)] };
   });
 
+/**
+ * Repeat copy: `length` symbols over a two-letter alphabet (so symbols repeat), answer them
+ * unchanged. Unlike unique copy, a position cannot be found by its symbol alone.
+ */
+export const repeatCopyTask = (): Task =>
+  seq2seq('repeat_copy', ['a', 'b'], (n) => n >= 0, (random, n) => {
+    const input = draw(random, 2, n);
+    return { input, answer: [...input] };
+  });
+
+/**
+ * Binary addition: `x + y` with x and y of `length` bits each (most significant first, leading
+ * zeros allowed), answer the length + 1 bits of x + y, most significant first.
+ */
+export const binaryAdditionTask = (): Task =>
+  seq2seq('addition', ['0', '1', '+'], (n) => n >= 1, (random, n) => {
+    const x = draw(random, 2, n);
+    const y = draw(random, 2, n);
+    const sum: number[] = new Array<number>(n + 1).fill(0);
+    let carry = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      const total = x[i] + y[i] + carry;
+      sum[i + 1] = total % 2;
+      carry = total >> 1;
+    }
+    sum[0] = carry;
+    return { input: [...x, 2, ...y], answer: sum };
+  });
+
 // ---------------------------------------------------------------------------------------------
 // formal languages, all regular: a DFA over the task's symbols
 
@@ -419,7 +448,9 @@ const registry: Readonly<Record<string, () => Task>> = {
   sort: () => sortTask(),
   unique_copy: () => uniqueCopyTask(),
   unique_reverse: () => uniqueReverseTask(),
+  repeat_copy: repeatCopyTask,
   parity: parityTask,
+  addition: binaryAdditionTask,
   tomita1,
   tomita2,
   tomita3,
