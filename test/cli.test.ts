@@ -196,3 +196,33 @@ describe('raspc (built CLI)', () => {
     expectOneLineError(raspc('export', join(dir, 'nowhere'), '--format', 'tl', '-o', join(dir, 'x')), /no such file/);
   });
 });
+
+describe('raspc train and decompile --prune (built CLI)', () => {
+  it('trains a model into the HF layout with acc.json, prunes it, and reports user errors in one line', { timeout: 120_000 }, () => {
+    const out = join(dir, 'majority');
+    const trained = raspc('train', '--task', 'majority', '--layers', '1', '--heads', '1', '--d-model', '8', '--steps', '60', '--eval-samples', '20', '-o', out, '--json');
+    expect(trained.code).toBe(0);
+    const summary = JSON.parse(trained.stdout) as { bins: { low: number; high: number; accuracy: number }[]; parameters: number };
+    expect(summary.bins.map((b) => [b.low, b.high])).toEqual([[0, 50], [51, 100], [101, 150]]);
+    for (const f of ['config.json', 'model.safetensors', 'task.json', 'acc.json']) expect(existsSync(join(out, f))).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'acc.json'), 'utf8'))).toMatchObject({ task: 'majority', parameters: summary.parameters });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ n_layer: 1, n_head: 1, n_embd: 8, vocab_size: 6 });
+
+    const pruned = raspc('decompile', out, '--prune', '--lambda', '0.03', '--prune-steps', '20', '--samples', '16', '--heatmaps', join(out, 'heatmaps'), '--json');
+    expect(pruned.code).toBe(0);
+    const result = JSON.parse(pruned.stdout) as { lines: number; fullLines: number; match: number; program: string; edges: number; files: string[] };
+    expect(result.edges).toBe(13);
+    expect(result.lines).toBeLessThanOrEqual(result.fullLines);
+    expect(result.match).toBeGreaterThanOrEqual(0);
+    expect(result.program).toContain('logits = ');
+    for (const f of result.files) expect(readFileSync(f, 'utf8')).toContain('<svg');
+
+    expectOneLineError(raspc('train', '--task', 'nope', '--layers', '1', '--heads', '1', '--d-model', '8', '-o', out), /unknown task 'nope'/);
+    expectOneLineError(raspc('train', '--task', 'majority', '--layers', '1', '--heads', '3', '--d-model', '8', '-o', out), /not a multiple of heads/);
+    expectOneLineError(raspc('decompile', out, '--prune', '--lambda', 'x'), /--lambda/);
+    const noTask = join(dir, 'no-task');
+    raspc('train', '--task', 'majority', '--layers', '1', '--heads', '1', '--d-model', '8', '--steps', '1', '--eval-samples', '1', '-o', noTask);
+    writeFileSync(join(noTask, 'task.json'), 'not json');
+    expectOneLineError(raspc('decompile', noTask, '--prune'), /task\.json is not a task record/);
+  });
+});
