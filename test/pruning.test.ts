@@ -4,6 +4,7 @@ import { runDrasp, predict } from '../src/decompile/drasp/interpreter.js';
 import { printDrasp } from '../src/decompile/drasp/printer.js';
 import { edgesOf } from '../src/decompile/prune/edges.js';
 import { maskedForward } from '../src/decompile/prune/maskedForward.js';
+import { pathEdgesOf, pathForward, stage2EdgeMask } from '../src/decompile/prune/pathForward.js';
 import { matchAccuracy, pruneModel, PRUNE_DEFAULTS, edgeMaskOf, type PrunedWiring } from '../src/decompile/prune/prune.js';
 import { linearizeTrained } from '../src/decompile/prune/trainedModelPruning.js';
 import { reparameterize } from '../src/decompile/reparam/expandPaths.js';
@@ -86,6 +87,45 @@ describe('edge masks: the pruned program computes what the masked forward pass c
   });
 });
 
+describe('stages 2 and 3: the program under single-path and single-term masks computes what the path forward pass computes', () => {
+  it('random 2-layer models under random wirings of all three stages', () => {
+    const t = task('tomita4');
+    for (const seed of [1, 2, 3]) {
+      const model = initialGpt2(gpt2ConfigFor(t, { layers: 2, heads: 2, dModel: 8, maxTestLength: 12 }), 9 + seed);
+      for (const b of model.blocks) b.qkvWeight.forEach((v, i, a) => (a[i] = v * 30));
+      const { linearized } = right(linearizeTrained(t, model, 16, 12));
+      const edges = edgesOf(linearized);
+      const random = mulberry32(seed);
+      const noise = (): Float64Array => Float64Array.from({ length: linearized.d }, () => random() - 0.5);
+      const stage1: PrunedWiring = { edges, kept: edges.map(() => seed === 1 || random() < 0.6), constants: edges.map(noise) };
+      const pathEdges = pathEdgesOf(linearized, stage1);
+      const kept = pathEdges.map(() => random() < 0.6);
+      const constants = pathEdges.map(noise);
+      const [batch] = testBatches(t, { low: 0, high: 12 }, 6, 3, 6);
+      const tape = new Tape();
+      const expected = pathForward(tape, linearized, batch, stage1, {
+        edges: pathEdges,
+        masks: tape.constant(Float64Array.from(kept, (k) => (k ? 1 : 0)), [pathEdges.length]),
+        constants: constants.map((c) => tape.constant(c, [c.length])),
+        hard: true,
+      }).logits.value;
+      const program = right(reparameterize(linearized, { edges: stage2EdgeMask(stage1, pathEdges, kept, constants) })).program;
+      const actual = programLogits(program, batch, t.pad, t.vocab.length);
+      const V = t.vocab.length;
+      let worst = 0;
+      for (let i = 0; i < batch.lossRows.length; i++) {
+        const r = batch.lossRows[i];
+        for (let j = 0; j < V; j++) worst = Math.max(worst, Math.abs(expected[r * V + j] - actual[r * V + j]));
+      }
+      expect(worst).toBeLessThan(1e-9);
+      // without stage-2/3 masks the path forward pass is the stage-1 forward pass
+      const plain = pathForward(new Tape(), linearized, batch, stage1).logits.value;
+      const stageOne = hardForward(linearized, batch, stage1);
+      for (const r of batch.lossRows) for (let j = 0; j < V; j++) expect(Math.abs(plain[r * V + j] - stageOne[r * V + j])).toBeLessThan(1e-9);
+    }
+  });
+});
+
 describe('training and pruning a 1-layer model on binary majority', () => {
   it('trains to length-generalise, and its pruned program keeps match ≥ 0.9 and runs standalone', { timeout: 240_000 }, () => {
     const t = task('majority');
@@ -103,6 +143,9 @@ describe('training and pruning a 1-layer model on binary majority', () => {
     expect(best.match).toBeGreaterThanOrEqual(0.9);
     expect(best.lines).toBeLessThan(result.full.lines);
     expect(best.keptEdges).toBeLessThan(best.wiring.edges.length);
+    const [stageOne, stageThree] = result.candidates;
+    expect([stageOne.stage, stageThree.stage]).toEqual([1, 3]);
+    expect(stageThree.lines).toBeLessThanOrEqual(stageOne.lines);
     expect(printDrasp(best.program)).toContain('aggregate(');
 
     // Simplified, the program is no larger, keeps match ≥ 0.9, and (run alone in the D-RASP

@@ -15,6 +15,7 @@ export interface DecompilePruneOptions {
   readonly task?: string;
   readonly pruneSteps?: string;
   readonly samples?: string;
+  readonly componentsOnly?: boolean;
   readonly heatmaps?: string;
   readonly output?: string;
   readonly json?: boolean;
@@ -32,7 +33,7 @@ const parseSettings = (options: DecompilePruneOptions): Either.Either<Diagnostic
     if (!Number.isSafeInteger(n) || n < 1) problems.push(diagnostic('cli/bad-number', `--${name} must be a positive integer, not "${text}"`));
     return n;
   };
-  const settings = { ...PRUNE_DEFAULTS, lambdas, steps: count('prune-steps', options.pruneSteps, PRUNE_DEFAULTS.steps), evalSamples: count('samples', options.samples, PRUNE_DEFAULTS.evalSamples) };
+  const settings = { ...PRUNE_DEFAULTS, lambdas, steps: count('prune-steps', options.pruneSteps, PRUNE_DEFAULTS.steps), evalSamples: count('samples', options.samples, PRUNE_DEFAULTS.evalSamples), pathStages: !(options.componentsOnly ?? false) };
   return problems.length > 0 ? Either.left(problems) : Either.right(settings);
 };
 
@@ -42,7 +43,7 @@ export const decompilePruneCommand = async (dir: string, options: DecompilePrune
   const settings = parseSettings(options);
   if (Either.isLeft(settings)) return failWith(out, settings.left);
   const result = decompilePruned(dir, settings.right, options.task, (c) => {
-    if (!out.json) process.stderr.write(`λ = ${c.lambda}: ${c.keptEdges} edges kept, ${c.lines} lines, match ${(100 * c.match).toFixed(1)} %\n`);
+    if (!out.json) process.stderr.write(`λ = ${c.lambda}, ${c.stage === 1 ? 'component edges' : 'then paths and terms'}: ${c.keptEdges} component edges kept, ${c.lines} lines, match ${(100 * c.match).toFixed(1)} %\n`);
   });
   if (Either.isLeft(result)) return failWith(out, result.left);
   const r = result.right;
@@ -84,7 +85,7 @@ export const decompilePruneCommand = async (dir: string, options: DecompilePrune
     threshold: settings.right.threshold,
     samples: settings.right.evalSamples,
     seconds: r.seconds,
-    candidates: r.candidates.map((c) => ({ lambda: c.lambda, keptEdges: c.keptEdges, lines: c.lines, match: c.match })),
+    candidates: r.candidates.map((c) => ({ lambda: c.lambda, stage: c.stage, keptEdges: c.keptEdges, lines: c.lines, match: c.match })),
     files: written,
     ...(options.output === undefined ? { program: text } : {}),
   };

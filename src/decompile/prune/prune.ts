@@ -26,6 +26,7 @@ import { reparameterize, type EdgeMask } from '../reparam/expandPaths.js';
 import type { LinearizedTransformer } from '../reparam/linearizedTransformer.js';
 import { edgeKey, edgesOf, type Edge } from './edges.js';
 import { maskedForward, type MaskState } from './maskedForward.js';
+import { pathEdgesOf, pathForward, stage2EdgeMask, type PathEdge, type PathMaskState } from './pathForward.js';
 
 export interface PruneSettings {
   readonly lambdas: readonly number[];
@@ -39,6 +40,8 @@ export interface PruneSettings {
   readonly threshold: number;
   readonly temperature: number;
   readonly seed: number;
+  /** Also learn masks on single paths and select terms (stages 2 and 3) after each stage-1 run. */
+  readonly pathStages: boolean;
 }
 
 export const PRUNE_DEFAULTS: PruneSettings = {
@@ -51,6 +54,7 @@ export const PRUNE_DEFAULTS: PruneSettings = {
   threshold: 0.9,
   temperature: 2 / 3,
   seed: 0,
+  pathStages: true,
 };
 
 /** The model's logits on a batch: [batch.size · batch.length, outputs]. */
@@ -63,9 +67,20 @@ export interface PrunedWiring {
   readonly constants: readonly Float64Array[];
 }
 
+/** Stage-2/3 masks on top of a stage-1 wiring. */
+export interface PathWiring {
+  readonly stage1: PrunedWiring;
+  readonly edges: readonly PathEdge[];
+  readonly kept: readonly boolean[];
+  readonly constants: readonly Float64Array[];
+}
+
 export interface PruneCandidate {
   readonly lambda: number;
+  /** 1: component edges only; 3: then single paths and select terms too. */
+  readonly stage: 1 | 3;
   readonly wiring: PrunedWiring;
+  readonly pathWiring?: PathWiring;
   readonly keptEdges: number;
   readonly program: DraspProgram;
   /** Lines of the program (programLines). */
@@ -183,33 +198,38 @@ export const matchAccuracy = (task: Task, model: LinearizedTransformer, referenc
   return total === 0 ? 1 : agree / total;
 };
 
-const trainWiring = (task: Task, model: LinearizedTransformer, reference: ReferenceLogits, lambda: number, settings: PruneSettings): PrunedWiring => {
-  const edges = edgesOf(model);
-  const random = mulberry32(settings.seed + 17);
-  const lengths = lengthsIn(task, 0, settings.trainMaxLength);
-  const width = model.unembedding.cols;
-  const nextBatch = (): Batch => makeBatch(task, sampleExamples(task, random, lengths, settings.batchSize));
+interface MaskProblem {
+  readonly count: number;
+  /** The logits under relaxed masks and the replacement constants. */
+  readonly forward: (tape: Tape, batch: Batch, masks: Node, constants: readonly Node[]) => Node;
+  /** Each edge's starting replacement constant (the mean of what it replaces). */
+  readonly initialConstants: (batch: Batch) => Float64Array[];
+}
 
-  // Ablation constants start at each writer's mean output (mean ablation).
+/** Learns masks (α > 0: kept) and replacement constants for one λ. */
+const trainMasks = (task: Task, reference: ReferenceLogits, lambda: number, settings: PruneSettings, problem: MaskProblem, seedOffset: number): { kept: boolean[]; constants: Float64Array[] } => {
+  const random = mulberry32(settings.seed + seedOffset);
+  const lengths = lengthsIn(task, 0, settings.trainMaxLength);
+  const nextBatch = (): Batch => makeBatch(task, sampleExamples(task, random, lengths, settings.batchSize));
   const first = nextBatch();
-  const unpruned = maskedForward(new Tape(), model, first);
-  const constants = edges.map((e) => realRowMeans(unpruned.writers.get(e.writer) as Node, first, task.pad));
-  const alpha = new Float64Array(edges.length).fill(3);
+  const constants = problem.initialConstants(first);
+  const alpha = new Float64Array(problem.count).fill(3);
   const maskOptimizer = new AdamW({ learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
   const constantOptimizer = new AdamW({ learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
-  const noise = new Float64Array(edges.length);
+  const noise = new Float64Array(problem.count);
   for (let step = 0; step < settings.steps; step++) {
     const batch = step === 0 ? first : nextBatch();
-    const target = lossRowsOf(reference(batch), batch, width);
+    const ref = reference(batch);
+    const target = lossRowsOf(ref, batch, ref.length / (batch.size * batch.length));
     for (let i = 0; i < noise.length; i++) {
       const u = Math.min(Math.max(random(), 1e-6), 1 - 1e-6);
       noise[i] = Math.log(u) - Math.log(1 - u);
     }
     const tape = new Tape();
-    const alphaNode = tape.param(alpha, [edges.length]);
+    const alphaNode = tape.param(alpha, [problem.count]);
     const constantNodes = constants.map((c) => tape.param(c, [c.length]));
     const masks = relaxedMasks(tape, alphaNode, noise, settings.temperature);
-    const logits = maskedForward(tape, model, batch, { edges, masks, constants: constantNodes }).logits;
+    const logits = problem.forward(tape, batch, masks, constantNodes);
     const kl = distillationKl(tape, logits, batch.lossRows, target, task.kind === 'seq2seq' ? 'argmax' : 'sigmoid');
     const loss = weightedSum(tape, [kl, expectedCount(tape, alphaNode)], [1, lambda]);
     tape.backward(loss);
@@ -220,7 +240,56 @@ const trainWiring = (task: Task, model: LinearizedTransformer, reference: Refere
     });
     constantOptimizer.update(constantGrads, 0.01, () => false);
   }
-  return { edges, kept: Array.from(alpha, (a) => a > 0), constants };
+  return { kept: Array.from(alpha, (a) => a > 0), constants };
+};
+
+/** Stage 1: masks on the edges between components. */
+const trainWiring = (task: Task, model: LinearizedTransformer, reference: ReferenceLogits, lambda: number, settings: PruneSettings): PrunedWiring => {
+  const edges = edgesOf(model);
+  const learned = trainMasks(task, reference, lambda, settings, {
+    count: edges.length,
+    forward: (tape, batch, masks, constants) => maskedForward(tape, model, batch, { edges, masks, constants }).logits,
+    initialConstants: (batch) => {
+      const unpruned = maskedForward(new Tape(), model, batch);
+      return edges.map((e) => realRowMeans(unpruned.writers.get(e.writer) as Node, batch, task.pad));
+    },
+  }, 17);
+  return { edges, ...learned };
+};
+
+/** Stages 2 and 3, on top of a stage-1 wiring: masks on single paths and single select terms. */
+const trainPaths = (task: Task, model: LinearizedTransformer, reference: ReferenceLogits, lambda: number, settings: PruneSettings, stage1: PrunedWiring): PathWiring => {
+  const edges = pathEdgesOf(model, stage1);
+  const learned = trainMasks(task, reference, lambda, settings, {
+    count: edges.length,
+    forward: (tape, batch, masks, constants) => pathForward(tape, model, batch, stage1, { edges, masks, constants, hard: false }).logits,
+    initialConstants: (batch) => {
+      const unpruned = pathForward(new Tape(), model, batch, stage1);
+      return edges.map((e) => (e.kind === 'path' ? realRowMeans(unpruned.paths.get(e.variable) as Node, batch, task.pad) : new Float64Array(model.d)));
+    },
+  }, 29);
+  return { stage1, edges, ...learned };
+};
+
+const hardPathState = (tape: Tape, wiring: PathWiring): PathMaskState => ({
+  edges: wiring.edges,
+  masks: tape.constant(Float64Array.from(wiring.kept, (k) => (k ? 1 : 0)), [wiring.edges.length]),
+  constants: wiring.constants.map((c) => tape.constant(c, [c.length])),
+  hard: true,
+});
+
+/** Whole-sequence agreement of the hard stage-2/3 pruned model with the reference. */
+export const pathMatchAccuracy = (task: Task, model: LinearizedTransformer, reference: ReferenceLogits, batches: readonly Batch[], wiring: PathWiring): number => {
+  let agree = 0;
+  let total = 0;
+  const width = model.unembedding.cols;
+  for (const batch of batches) {
+    const tape = new Tape();
+    const logits = pathForward(tape, model, batch, wiring.stage1, hardPathState(tape, wiring)).logits.value;
+    agree += agreeingSequences(predictionsOf(task, logits, batch, width), predictionsOf(task, reference(batch), batch, width));
+    total += batch.size;
+  }
+  return total === 0 ? 1 : agree / total;
 };
 
 const candidateOf = (task: Task, model: LinearizedTransformer, reference: ReferenceLogits, batches: readonly Batch[], lambda: number, wiring: PrunedWiring): Either.Either<Diagnostic[], PruneCandidate> => {
@@ -228,11 +297,27 @@ const candidateOf = (task: Task, model: LinearizedTransformer, reference: Refere
   if (Either.isLeft(reparam)) return reparam;
   return Either.right({
     lambda,
+    stage: 1,
     wiring,
     keptEdges: wiring.kept.filter(Boolean).length,
     program: reparam.right.program,
     lines: programLines(reparam.right.program),
     match: matchAccuracy(task, model, reference, batches, wiring),
+  });
+};
+
+const pathCandidateOf = (task: Task, model: LinearizedTransformer, reference: ReferenceLogits, batches: readonly Batch[], lambda: number, wiring: PathWiring): Either.Either<Diagnostic[], PruneCandidate> => {
+  const reparam = reparameterize(model, { edges: stage2EdgeMask(wiring.stage1, wiring.edges, wiring.kept, wiring.constants) });
+  if (Either.isLeft(reparam)) return reparam;
+  return Either.right({
+    lambda,
+    stage: 3,
+    wiring: wiring.stage1,
+    pathWiring: wiring,
+    keptEdges: wiring.stage1.kept.filter(Boolean).length,
+    program: reparam.right.program,
+    lines: programLines(reparam.right.program),
+    match: pathMatchAccuracy(task, model, reference, batches, wiring),
   });
 };
 
@@ -253,10 +338,16 @@ export const pruneModel = (
   if (Either.isLeft(full)) return full;
   const candidates: PruneCandidate[] = [];
   for (const lambda of settings.lambdas) {
-    const candidate = candidateOf(task, model, reference, batches, lambda, trainWiring(task, model, reference, lambda, settings));
+    const wiring = trainWiring(task, model, reference, lambda, settings);
+    const candidate = candidateOf(task, model, reference, batches, lambda, wiring);
     if (Either.isLeft(candidate)) return candidate;
     candidates.push(candidate.right);
     onCandidate?.(candidate.right);
+    if (!settings.pathStages) continue;
+    const refined = pathCandidateOf(task, model, reference, batches, lambda, trainPaths(task, model, reference, lambda, settings, wiring));
+    if (Either.isLeft(refined)) return refined;
+    candidates.push(refined.right);
+    onCandidate?.(refined.right);
   }
   const passing = candidates.filter((c) => c.match >= settings.threshold).sort((a, b) => a.lines - b.lines || b.match - a.match);
   const best = passing[0];

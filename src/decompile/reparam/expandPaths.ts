@@ -74,6 +74,15 @@ export interface ReparamOptions {
 export interface EdgeMask {
   readonly keeps: (reader: string, writer: string) => boolean;
   readonly replacement: (reader: string, writer: string) => Float64Array;
+  /**
+   * Finer pruning of single paths (a head's value, an MLP's input, an output projection): whether
+   * `reader` keeps path variable `variable` (default: yes), and the residual-space constant that
+   * stands for it when not.
+   */
+  readonly keepsPath?: (reader: string, variable: string) => boolean;
+  readonly pathReplacement?: (reader: string, variable: string) => Float64Array;
+  /** Whether head `head` (`l0h1`) keeps its select term of query path `query` (undefined: the key-only term) and key path `key`. */
+  readonly keepsTerm?: (head: string, query: string | undefined, key: string) => boolean;
 }
 
 /** A path variable and its contribution to the residual stream. */
@@ -205,13 +214,27 @@ interface Expansion {
   readonly writerConstants: Map<string, Float64Array>;
 }
 
-const keeps = (expansion: Expansion, reader: string, path: ResidualPath): boolean => expansion.edges?.keeps(reader, path.writer) ?? true;
+const keepsWriter = (expansion: Expansion, reader: string, path: ResidualPath): boolean => expansion.edges?.keeps(reader, path.writer) ?? true;
 
-/** The residual constant as `reader` sees it: pruned writers' constants swapped for their replacements. */
-const constantFor = (expansion: Expansion, reader: string): Float64Array => {
+const keeps = (expansion: Expansion, reader: string, path: ResidualPath): boolean =>
+  keepsWriter(expansion, reader, path) && (expansion.edges?.keepsPath?.(reader, path.variable) ?? true);
+
+const keepsTerm = (expansion: Expansion, head: string, query: ResidualPath | undefined, key: ResidualPath): boolean =>
+  expansion.edges?.keepsTerm?.(head, query?.variable, key.variable) ?? true;
+
+/**
+ * The residual constant as `reader` sees it: pruned writers' constants swapped for their
+ * replacements, and the replacements of the single paths (of `available`) it does not keep.
+ */
+const constantFor = (expansion: Expansion, reader: string, available: readonly ResidualPath[]): Float64Array => {
   const edges = expansion.edges;
   if (edges === undefined) return expansion.constant;
   const out = Float64Array.from(expansion.constant);
+  if (edges.keepsPath !== undefined && edges.pathReplacement !== undefined) {
+    for (const path of available) {
+      if (keepsWriter(expansion, reader, path) && !edges.keepsPath(reader, path.variable)) addInto(out, edges.pathReplacement(reader, path.variable));
+    }
+  }
   const writers = new Set(['tok', 'pos', ...expansion.writerConstants.keys()]);
   for (const writer of writers) {
     if (edges.keeps(reader, writer)) continue;
@@ -244,18 +267,18 @@ const expandAttention = (model: LinearizedTransformer, block: LinearizedBlock, l
     const selector = `s_l${layer}h${h}`;
     const queries = inputs.map((e) => multiply(e, head.wq));
     const keys = inputs.map((e) => multiply(e, head.wk));
-    const queryConstant = addVectors(vectorTimesMatrix(normalizedConstant(constantFor(expansion, `${writer}.q`), block.attentionNorm), head.wq), head.bq);
+    const queryConstant = addVectors(vectorTimesMatrix(normalizedConstant(constantFor(expansion, `${writer}.q`, current), block.attentionNorm), head.wq), head.bq);
     const terms: SelectTerm[] = [];
     current.forEach((queryPath, i) => {
       if (!keeps(expansion, `${writer}.q`, queryPath)) return;
       current.forEach((keyPath, j) => {
-        if (!keeps(expansion, `${writer}.k`, keyPath)) return;
+        if (!keeps(expansion, `${writer}.k`, keyPath) || !keepsTerm(expansion, writer, queryPath, keyPath)) return;
         const op = scaled(multiplyTransposed(queries[i], keys[j]), model.scoreScale);
         if (!dropped(expansion, op)) terms.push({ kind: 'select', query: queryPath.variable, key: keyPath.variable, op });
       });
     });
     current.forEach((keyPath, j) => {
-      if (!keeps(expansion, `${writer}.k`, keyPath)) return;
+      if (!keeps(expansion, `${writer}.k`, keyPath) || !keepsTerm(expansion, writer, undefined, keyPath)) return;
       const op = scaledVector(matrixTimesVector(keys[j], queryConstant), model.scoreScale);
       if (!dropped(expansion, op)) terms.push({ kind: 'keySelect', key: keyPath.variable, op });
     });
@@ -280,7 +303,7 @@ const expandAttention = (model: LinearizedTransformer, block: LinearizedBlock, l
       });
       expansion.paths.push({ variable, writer, basis: valuePath.basis, depth: valuePath.depth + 1, embedding });
     });
-    const valueConstantIn = normalizedConstant(constantFor(expansion, `${writer}.v`), block.attentionNorm);
+    const valueConstantIn = normalizedConstant(constantFor(expansion, `${writer}.v`, current), block.attentionNorm);
     const headConstant = vectorTimesMatrix(addVectors(vectorTimesMatrix(valueConstantIn, head.wv), head.bv), head.wo);
     addInto(constantDelta, headConstant);
     headConstants.push([writer, headConstant]);
@@ -295,7 +318,7 @@ const expandMlp = (block: LinearizedBlock, layer: number, expansion: Expansion):
   const mlpIn = selectColumns(block.mlpIn, units);
   const mlpOut = selectRows(block.mlpOut, units);
   const reader = `l${layer}.mlp`;
-  const constantIn = normalizedConstant(constantFor(expansion, reader), block.mlpNorm);
+  const constantIn = normalizedConstant(constantFor(expansion, reader, current), block.mlpNorm);
   const bias = addVectors(vectorTimesMatrix(constantIn, mlpIn), selectEntries(block.mlpInBias, units));
   const inputs: string[] = [];
   const reads: Matrix[] = [];
@@ -380,7 +403,7 @@ export const reparameterize = (model: LinearizedTransformer, options: ReparamOpt
     expandMlp(block, layer, expansion);
   }
 
-  const constantIn = normalizedConstant(constantFor(expansion, 'logits'), model.finalNorm);
+  const constantIn = normalizedConstant(constantFor(expansion, 'logits', expansion.paths), model.finalNorm);
   const projects: ProjectLine[] = [];
   for (const path of expansion.paths) {
     if (!keeps(expansion, 'logits', path)) continue;

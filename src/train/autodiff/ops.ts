@@ -374,3 +374,159 @@ export const broadcastRow = (tape: Tape, row: Float64Array, rows: number): Node 
   for (let r = 0; r < rows; r++) out.set(row, r * row.length);
   return tape.constant(out, [rows, row.length]);
 };
+
+/** x [rows, w] + row [1, w] broadcast over the rows. */
+export const addRow = (tape: Tape, x: Node, row: Node): Node => {
+  const rows = rowsOf(x);
+  const width = colsOf(x);
+  const out = new Float64Array(rows * width);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < width; i++) out[r * width + i] = x.value[r * width + i] + row.value[i];
+  return tape.record(out, x.shape, [x, row], (g) => {
+    if (x.needsGrad) {
+      const xg = gradOf(x);
+      for (let i = 0; i < g.length; i++) xg[i] += g[i];
+    }
+    if (row.needsGrad) {
+      const rg = gradOf(row);
+      for (let r = 0; r < rows; r++) for (let i = 0; i < width; i++) rg[i] += g[r * width + i];
+    }
+  });
+};
+
+export interface ScoreShape {
+  readonly batch: number;
+  readonly length: number;
+}
+
+/**
+ * Causal scores [batch, length, length] (entries above the diagonal 0):
+ * factor · masks[index] · q_i · k_j, with q [batch·length, w] or [1, w] (one query for every
+ * position) and k [batch·length, w].
+ */
+export const maskedScores = (tape: Tape, q: Node, k: Node, masks: Node, index: number, factor: number, s: ScoreShape): Node => {
+  const { batch, length: T } = s;
+  const w = colsOf(k);
+  const shared = rowsOf(q) === 1;
+  const m = masks.value[index];
+  const dots = new Float64Array(batch * T * T);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < T; i++) {
+      const qi = shared ? 0 : (b * T + i) * w;
+      for (let j = 0; j <= i; j++) {
+        const kj = (b * T + j) * w;
+        let dot = 0;
+        for (let c = 0; c < w; c++) dot += q.value[qi + c] * k.value[kj + c];
+        dots[(b * T + i) * T + j] = dot;
+      }
+    }
+  }
+  const out = dots.map((v) => v * factor * m);
+  return tape.record(out, [batch, T, T], [q, k, masks], (g) => {
+    const qg = q.needsGrad ? gradOf(q) : undefined;
+    const kg = k.needsGrad ? gradOf(k) : undefined;
+    let dm = 0;
+    for (let b = 0; b < batch; b++) {
+      for (let i = 0; i < T; i++) {
+        const qi = shared ? 0 : (b * T + i) * w;
+        for (let j = 0; j <= i; j++) {
+          const at = (b * T + i) * T + j;
+          const gs = g[at];
+          if (gs === 0) continue;
+          dm += gs * dots[at] * factor;
+          const f = gs * factor * m;
+          const kj = (b * T + j) * w;
+          for (let c = 0; c < w; c++) {
+            if (qg !== undefined) qg[qi + c] += f * k.value[kj + c];
+            if (kg !== undefined) kg[kj + c] += f * q.value[qi + c];
+          }
+        }
+      }
+    }
+    if (masks.needsGrad) gradOf(masks)[index] += dm;
+  });
+};
+
+/** Softmax of each query's causal scores [batch, length, length] (keys j ≤ i). */
+export const causalSoftmax = (tape: Tape, scores: Node, s: ScoreShape): Node => {
+  const { batch, length: T } = s;
+  const out = new Float64Array(batch * T * T);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < T; i++) {
+      const base = (b * T + i) * T;
+      let max = -Infinity;
+      for (let j = 0; j <= i; j++) max = Math.max(max, scores.value[base + j]);
+      let total = 0;
+      for (let j = 0; j <= i; j++) {
+        out[base + j] = Math.exp(scores.value[base + j] - max);
+        total += out[base + j];
+      }
+      for (let j = 0; j <= i; j++) out[base + j] /= total;
+    }
+  }
+  return tape.record(out, scores.shape, [scores], (g) => {
+    const sg = gradOf(scores);
+    for (let b = 0; b < batch; b++) {
+      for (let i = 0; i < T; i++) {
+        const base = (b * T + i) * T;
+        let dot = 0;
+        for (let j = 0; j <= i; j++) dot += g[base + j] * out[base + j];
+        for (let j = 0; j <= i; j++) sg[base + j] += out[base + j] * (g[base + j] - dot);
+      }
+    }
+  });
+};
+
+/** Attention weights [batch, length, length] times values [batch·length, w]. */
+export const attend = (tape: Tape, weights: Node, values: Node, s: ScoreShape): Node => {
+  const { batch, length: T } = s;
+  const w = colsOf(values);
+  const out = new Float64Array(batch * T * w);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < T; i++) {
+      const o = (b * T + i) * w;
+      for (let j = 0; j <= i; j++) {
+        const a = weights.value[(b * T + i) * T + j];
+        if (a === 0) continue;
+        const v = (b * T + j) * w;
+        for (let c = 0; c < w; c++) out[o + c] += a * values.value[v + c];
+      }
+    }
+  }
+  return tape.record(out, [batch * T, w], [weights, values], (g) => {
+    const wg = weights.needsGrad ? gradOf(weights) : undefined;
+    const vg = values.needsGrad ? gradOf(values) : undefined;
+    for (let b = 0; b < batch; b++) {
+      for (let i = 0; i < T; i++) {
+        const o = (b * T + i) * w;
+        for (let j = 0; j <= i; j++) {
+          const at = (b * T + i) * T + j;
+          const v = (b * T + j) * w;
+          let dot = 0;
+          for (let c = 0; c < w; c++) {
+            dot += g[o + c] * values.value[v + c];
+            if (vg !== undefined) vg[v + c] += weights.value[at] * g[o + c];
+          }
+          if (wg !== undefined) wg[at] += dot;
+        }
+      }
+    }
+  });
+};
+
+/** (x − mean(x)) ⊙ scale per row, no shift: the linear part of an affine normalisation. */
+export const centerScale = (tape: Tape, x: Node, scale: Float64Array): Node => affineNorm(tape, x, scale, new Float64Array(scale.length));
+
+/** Σ factors[i] · nodes[i], all of one shape. */
+export const linearCombination = (tape: Tape, nodes: readonly Node[], factors: readonly number[]): Node => {
+  const out = new Float64Array(nodes[0].value.length);
+  nodes.forEach((n, k) => {
+    for (let i = 0; i < out.length; i++) out[i] += factors[k] * n.value[i];
+  });
+  return tape.record(out, nodes[0].shape, nodes, (g) => {
+    nodes.forEach((n, k) => {
+      if (!n.needsGrad) return;
+      const ng = gradOf(n);
+      for (let i = 0; i < g.length; i++) ng[i] += factors[k] * g[i];
+    });
+  });
+};
