@@ -9,7 +9,10 @@
  * 3. select matrices become named primitives — over positions `k==q`, `k==q-1`, and key-only
  *    `k==0` (the first position), over tokens key-only `k==<bos>` — scaled to the strongest entry
  *    of the matrix they replace;
- * 4. an MLP that reads only the tokens is a lookup table over the vocabulary, and is named so.
+ * 4. the select matrices and output projections left unnamed are rounded to integer multiples of
+ *    a scale (the coarsest of max|x|, max|x|/2, max|x|/4, max|x|/8 that keeps the match), which
+ *    makes small entries exactly zero;
+ * 5. an MLP that reads only the tokens is a lookup table over the vocabulary, and is named so.
  *
  * Variables nothing reads any more are removed. The result is a plain DraspProgram: it runs in the
  * D-RASP interpreter on its own.
@@ -79,6 +82,46 @@ const primitivesFor = (program: DraspProgram, term: SelectTerm, bos: number): Se
 };
 
 const formatStrength = (x: number): string => String(Number(x.toPrecision(3)));
+
+const LEVELS = [1, 2, 4, 8];
+
+/** x rounded to multiples of max|x| / levels. */
+const rounded = (data: Float64Array, levels: number): Float64Array => {
+  const step = maxAbs(data) / levels;
+  return step === 0 ? data : data.map((v) => Math.round(v / step) * step);
+};
+
+const roundSelectors = (program: DraspProgram, attempt: (candidate: DraspProgram, change: string) => boolean): DraspProgram => {
+  let current = program;
+  for (const selector of selectors(program)) {
+    selector.terms.forEach((term, i) => {
+      if (term.primitive !== undefined) return;
+      for (const levels of LEVELS) {
+        const live = selectors(current).find((s) => s.name === selector.name);
+        if (live === undefined) return;
+        const replaced: SelectTerm =
+          term.kind === 'select' ? { ...term, op: { ...term.op, data: rounded(term.op.data, levels) } } : { ...term, op: rounded(term.op, levels) };
+        const terms = live.terms.map((t, j) => (j === i ? replaced : t));
+        const candidate = replaceSelector(current, selector.name, terms);
+        if (attempt(candidate, `${selector.name}: term ${i + 1} rounded to ${levels} level${levels === 1 ? '' : 's'}`)) {
+          current = candidate;
+          return;
+        }
+      }
+    });
+  }
+  program.output.projects.forEach((line, i) => {
+    for (const levels of LEVELS) {
+      const projects = current.output.projects.map((p, j) => (j === i ? { ...p, op: { ...p.op, data: rounded(line.op.data, levels) } } : p));
+      const candidate = { ...current, output: { ...current.output, projects } };
+      if (attempt(candidate, `project(inp=${line.input}) rounded to ${levels} level${levels === 1 ? '' : 's'}`)) {
+        current = candidate;
+        return;
+      }
+    }
+  });
+  return current;
+};
 
 const selectors = (program: DraspProgram): SelectorStatement[] => program.statements.filter((s): s is SelectorStatement => s.kind === 'selector');
 
@@ -164,6 +207,8 @@ export const simplifyProgram = (
       }
     }
   }
+
+  current = roundSelectors(current, attempt);
 
   const tabled = current.statements.map((s): Statement => {
     if (s.kind !== 'variable' || s.definition.kind !== 'elementwise' || s.definition.fn.kind !== 'opaque') return s;
