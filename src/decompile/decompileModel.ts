@@ -11,6 +11,8 @@ import { printProgram } from '../ast/printer.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { readModel } from '../model/files.js';
 import { MODEL_FORMAT } from '../model/model.js';
+import { taskByName } from '../train/tasks.js';
+import { readTaskRecord } from '../train/trainedModel.js';
 import { mulberry32 } from '../util/random.js';
 import { printDrasp } from './drasp/printer.js';
 import { readGpt2 } from './gpt2Files.js';
@@ -36,6 +38,14 @@ const samplesFor = (vocab: number, maxLen: number, count: number): Gpt2Sample[] 
     const n = 1 + Math.floor(rnd() * maxLen);
     return { ids: Int32Array.from({ length: n }, () => Math.floor(rnd() * vocab)) };
   });
+};
+
+/** The token names of a model `raspc train` wrote (its task.json), when they fit the vocabulary. */
+const trainedVocabulary = (dir: string, size: number): readonly string[] | undefined => {
+  const record = readTaskRecord(dir);
+  if (Either.isLeft(record)) return undefined;
+  const task = taskByName(record.right.task);
+  return Either.isRight(task) && task.right.vocab.length === size ? task.right.vocab : undefined;
 };
 
 const isCompiledModel = (dir: string): boolean => {
@@ -72,7 +82,7 @@ export const decompileModel = (dir: string, format: DecompileFormat): Either.Eit
   const c = model.right.config;
   const scales = estimateLnScales(model.right, samplesFor(c.vocab_size, Math.min(c.n_positions, 50), 64));
   if (Either.isLeft(scales)) return scales;
-  const linear = gpt2AsLinearized(model.right, scales.right);
+  const linear = gpt2AsLinearized(model.right, scales.right, { tokenNames: trainedVocabulary(dir, c.vocab_size) });
   if (Either.isLeft(linear)) return linear;
   const r = reparameterize(linear.right);
   if (Either.isLeft(r)) return r;
