@@ -134,10 +134,13 @@ for (const plan of PLANS) {
     pruneSeconds: p.seconds,
   };
   writeFileSync(join(CACHE, `${plan.task}.program.txt`), printDrasp(p.simplified?.program ?? chosen.program));
+  // Another run may have finished tasks meanwhile: merge with what the file holds now.
+  if (existsSync(rowsFile)) for (const r of JSON.parse(readFileSync(rowsFile, 'utf8')) as Row[]) if (r.plan.task !== plan.task) rows.set(r.plan.task, r);
   rows.set(plan.task, row);
   writeFileSync(rowsFile, JSON.stringify([...rows.values()], null, 1));
   process.stderr.write(`${plan.task}: ${JSON.stringify({ bins: accuracy.bins.map((b) => b.accuracy), found: row.found, lines: row.lines, match: row.match, seconds: row.pruneSeconds })}\n`);
 }
+if (existsSync(rowsFile)) for (const r of JSON.parse(readFileSync(rowsFile, 'utf8')) as Row[]) rows.set(r.plan.task, r);
 const ordered = PLANS.map((p) => rows.get(p.task)).filter((r): r is Row => r !== undefined);
 const doc = readFileSync(DOC, 'utf8');
 const at = doc.indexOf(START);

@@ -99,6 +99,7 @@ export const buildCli = (setExit: SetExit): Command => {
     .option('--prune-steps <n>', 'with --prune: mask-training steps per lambda (default 150)')
     .option('--samples <n>', 'with --prune: inputs the match accuracy is measured on (default 200)')
     .option('--components-only', 'with --prune: prune edges between components only (stage 1), not single paths and select terms')
+    .option('--no-norm-fit', "with --prune: keep each LayerNorm's mean standard deviation instead of fitting the constants to the model")
     .option('--heatmaps <dir>', "with --prune: write SVG heatmaps of the program's unnamed matrices here")
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\nExamples:\n  raspc decompile out/sort -o sort.recovered.rasp\n  raspc decompile out/sort --format drasp\n  raspc decompile out/majority --prune --heatmaps out/majority/heatmaps')

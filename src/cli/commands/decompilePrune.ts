@@ -16,6 +16,8 @@ export interface DecompilePruneOptions {
   readonly pruneSteps?: string;
   readonly samples?: string;
   readonly componentsOnly?: boolean;
+  /** false with --no-norm-fit. */
+  readonly normFit?: boolean;
   readonly heatmaps?: string;
   readonly output?: string;
   readonly json?: boolean;
@@ -33,7 +35,7 @@ const parseSettings = (options: DecompilePruneOptions): Either.Either<Diagnostic
     if (!Number.isSafeInteger(n) || n < 1) problems.push(diagnostic('cli/bad-number', `--${name} must be a positive integer, not "${text}"`));
     return n;
   };
-  const settings = { ...PRUNE_DEFAULTS, lambdas, steps: count('prune-steps', options.pruneSteps, PRUNE_DEFAULTS.steps), evalSamples: count('samples', options.samples, PRUNE_DEFAULTS.evalSamples), pathStages: !(options.componentsOnly ?? false) };
+  const settings = { ...PRUNE_DEFAULTS, lambdas, steps: count('prune-steps', options.pruneSteps, PRUNE_DEFAULTS.steps), evalSamples: count('samples', options.samples, PRUNE_DEFAULTS.evalSamples), pathStages: !(options.componentsOnly ?? false), fitNorms: options.normFit ?? true };
   return problems.length > 0 ? Either.left(problems) : Either.right(settings);
 };
 
@@ -85,6 +87,7 @@ export const decompilePruneCommand = async (dir: string, options: DecompilePrune
     threshold: settings.right.threshold,
     samples: settings.right.evalSamples,
     seconds: r.seconds,
+    ...(r.normFit === undefined ? {} : { normFit: r.normFit }),
     candidates: r.candidates.map((c) => ({ lambda: c.lambda, stage: c.stage, keptEdges: c.keptEdges, lines: c.lines, match: c.match })),
     files: written,
     ...(options.output === undefined ? { program: text } : {}),

@@ -13,6 +13,8 @@ import { linearizeTrained } from './trainedModelPruning.js';
 export interface PrunedDecompilation extends PruneResult {
   readonly task: string;
   readonly seconds: number;
+  /** The fitted LayerNorm factors and the KL before and after, when fitted. */
+  readonly normFit?: { readonly factors: readonly number[]; readonly klBefore: number; readonly klAfter: number };
 }
 
 export const decompilePruned = (
@@ -32,9 +34,9 @@ export const decompilePruned = (
   }
   const task = taskByName(name);
   if (Either.isLeft(task)) return Either.left([task.left]);
-  const linear = linearizeTrained(task.right, model.right, 64, settings.evalMaxLength, settings.seed);
+  const linear = linearizeTrained(task.right, model.right, 64, settings.evalMaxLength, settings.seed, settings.fitNorms);
   if (Either.isLeft(linear)) return linear;
   const result = pruneModel(task.right, linear.right.linearized, linear.right.reference, settings, onCandidate);
   if (Either.isLeft(result)) return result;
-  return Either.right({ ...result.right, task: name, seconds: (Date.now() - started) / 1000 });
+  return Either.right({ ...result.right, task: name, seconds: (Date.now() - started) / 1000, normFit: linear.right.normFit });
 };

@@ -42,6 +42,8 @@ export interface PruneSettings {
   readonly seed: number;
   /** Also learn masks on single paths and select terms (stages 2 and 3) after each stage-1 run. */
   readonly pathStages: boolean;
+  /** Fit the linear-LayerNorm constants to the model before pruning (trained GPT-2 models; fitLayerNorm.ts). */
+  readonly fitNorms: boolean;
 }
 
 export const PRUNE_DEFAULTS: PruneSettings = {
@@ -55,6 +57,7 @@ export const PRUNE_DEFAULTS: PruneSettings = {
   temperature: 2 / 3,
   seed: 0,
   pathStages: true,
+  fitNorms: true,
 };
 
 /** The model's logits on a batch: [batch.size · batch.length, outputs]. */

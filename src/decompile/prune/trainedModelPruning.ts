@@ -4,23 +4,28 @@
  */
 import * as Either from 'fp-ts/lib/Either.js';
 import type { Diagnostic } from '../../diagnostics.js';
-import { makeBatch } from '../../train/batch.js';
-import { gpt2BatchLogits } from '../../train/evaluate.js';
+import { gpt2BatchLogits, testBatches } from '../../train/evaluate.js';
 import { lengthsIn, sampleExamples } from '../../train/trainGpt2.js';
 import type { Task } from '../../train/tasks.js';
 import { mulberry32 } from '../../util/random.js';
 import type { Gpt2Model } from '../gpt2Model.js';
 import { estimateLnScales, gpt2AsLinearized } from '../reparam/linearLn.js';
 import type { LinearizedTransformer } from '../reparam/linearizedTransformer.js';
+import { fitNormScales, type NormFit } from './fitLayerNorm.js';
 import type { ReferenceLogits } from './prune.js';
 
 export interface LinearizedTrained {
   readonly linearized: LinearizedTransformer;
   readonly reference: ReferenceLogits;
+  /** How the LayerNorm constants were fitted (fitLayerNorm.ts); absent when not. */
+  readonly normFit?: Omit<NormFit, 'model'>;
 }
 
-/** The linearized model and the true model's logits, for a GPT-2 model trained on `task`. */
-export const linearizeTrained = (task: Task, model: Gpt2Model, lnSamples = 64, maxLength = 150, seed = 0): Either.Either<Diagnostic[], LinearizedTrained> => {
+/**
+ * The linearized model and the true model's logits, for a GPT-2 model trained on `task`; with
+ * `fitNorms`, the LayerNorm constants fitted to the model on 32 inputs of length ≤ 50.
+ */
+export const linearizeTrained = (task: Task, model: Gpt2Model, lnSamples = 64, maxLength = 150, seed = 0, fitNorms = false): Either.Either<Diagnostic[], LinearizedTrained> => {
   const examples = sampleExamples(task, mulberry32(seed + 5), lengthsIn(task, 0, maxLength), lnSamples);
   const scales = estimateLnScales(
     model,
@@ -30,10 +35,9 @@ export const linearizeTrained = (task: Task, model: Gpt2Model, lnSamples = 64, m
   const linearized = gpt2AsLinearized(model, scales.right, { tokenNames: task.vocab });
   if (Either.isLeft(linearized)) return linearized;
   const prediction = task.kind === 'seq2seq' ? 'argmax' : 'sigmoid';
-  return Either.right({
-    linearized: { ...linearized.right, prediction, outputNames: task.vocab, maskedKeyTokens: [task.pad] },
-    reference: (batch) => gpt2BatchLogits(model, batch),
-  });
+  const plain: LinearizedTransformer = { ...linearized.right, prediction, outputNames: task.vocab, maskedKeyTokens: [task.pad] };
+  const reference: ReferenceLogits = (batch) => gpt2BatchLogits(model, batch);
+  if (!fitNorms) return Either.right({ linearized: plain, reference });
+  const { model: fitted, ...normFit } = fitNormScales(task, plain, reference, testBatches(task, { low: 0, high: 50 }, 32, seed + 77, 16));
+  return Either.right({ linearized: fitted, reference, normFit });
 };
-
-export { makeBatch };
