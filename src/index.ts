@@ -23,3 +23,12 @@ export { exportFiles, EXPORT_FORMATS, type ExportFormat } from './export/index.j
 export { pictureSpec, PICTURES, type PictureKind } from './pictures/index.js';
 export { renderSvg, svgToPng } from './pictures/render.js';
 export { REGISTRY, findEntry } from './lib/index.js';
+export { decompileModel, type Decompiled, type DecompileFormat } from './decompile/decompileModel.js';
+export { readGpt2, writeGpt2 } from './decompile/gpt2Files.js';
+export { printDrasp } from './decompile/drasp/printer.js';
+export { runDrasp } from './decompile/drasp/interpreter.js';
+export { taskByName, taskNames, type Task } from './train/tasks.js';
+export { trainGpt2, TRAIN_DEFAULTS, type TrainSettings } from './train/trainGpt2.js';
+export { accuracyByBin, LENGTH_BINS } from './train/evaluate.js';
+export { decompilePruned } from './decompile/prune/decompilePruned.js';
+export { pruneModel, PRUNE_DEFAULTS, type PruneSettings, type PruneResult } from './decompile/prune/prune.js';

@@ -21,3 +21,22 @@ describe('the library API (package main: dist/src/index.js)', () => {
     expect(Either.isRight(checked) && checked.right.certificate.verdict).toBe('verified');
   });
 });
+
+describe('the library API: training and pruning', () => {
+  it('trains a tiny model on a task and prunes it to a D-RASP program that runs standalone', { timeout: 120_000 }, async () => {
+    const api = (await import('../dist/src/index.js')) as typeof import('../src/index.js');
+    const task = api.taskByName('majority');
+    if (Either.isLeft(task)) throw new Error(task.left.message);
+    const model = api.trainGpt2(task.right, { ...api.TRAIN_DEFAULTS, layers: 1, heads: 1, dModel: 8, steps: 40 });
+    if (Either.isLeft(model)) throw new Error('training failed');
+    const bins = api.accuracyByBin(task.right, model.right, 10, 1);
+    expect(bins.map((b) => [b.low, b.high])).toEqual(api.LENGTH_BINS.map((b) => [b.low, b.high]));
+    const dir = (await import('node:fs')).mkdtempSync((await import('node:path')).join((await import('node:os')).tmpdir(), 'raspc-api-'));
+    expect(Either.isRight(api.writeGpt2(dir, model.right))).toBe(true);
+    const pruned = api.decompilePruned(dir, { ...api.PRUNE_DEFAULTS, lambdas: [0.1], steps: 10, evalSamples: 8, pathStages: false, fitNorms: false }, 'majority');
+    if (Either.isLeft(pruned)) throw new Error(pruned.left.map((d) => d.message).join('; '));
+    const program = pruned.right.candidates[0].program;
+    expect(api.printDrasp(program)).toContain('logits = ');
+    expect(Either.isRight(api.runDrasp(program, Int32Array.of(task.right.bos, 1, 0, 1, task.right.sep)))).toBe(true);
+  });
+});
