@@ -217,6 +217,16 @@ describe('raspc train and decompile --prune (built CLI)', () => {
     expect(result.program).toContain('logits = ');
     for (const f of result.files) expect(readFileSync(f, 'utf8')).toContain('<svg');
 
+    // a causal model raspc compiled prunes too; a non-causal one is refused
+    const shift = join(dir, 'shift');
+    expect(raspc('compile', 'examples/shift_by_1.rasp', '--vocab', 'a,b,c,d', '--max-len', '5', '--causal', '-o', shift).code).toBe(0);
+    const compiledPruned = raspc('decompile', shift, '--prune', '--lambda', '0.01', '--json');
+    expect(compiledPruned.code).toBe(0);
+    expect(JSON.parse(compiledPruned.stdout)).toMatchObject({ task: 'compiled', found: true, match: 1 });
+    const reverse = join(dir, 'reverse-model');
+    expect(raspc('compile', 'examples/reverse.rasp', '--vocab', 'a,b,c,d', '--max-len', '5', '-o', reverse).code).toBe(0);
+    expectOneLineError(raspc('decompile', reverse, '--prune'), /causal \(decoder\) models only/);
+
     expectOneLineError(raspc('train', '--task', 'nope', '--layers', '1', '--heads', '1', '--d-model', '8', '-o', out), /unknown task 'nope'/);
     expectOneLineError(raspc('train', '--task', 'majority', '--layers', '1', '--heads', '3', '--d-model', '8', '-o', out), /not a multiple of heads/);
     expectOneLineError(raspc('decompile', out, '--prune', '--lambda', 'x'), /--lambda/);

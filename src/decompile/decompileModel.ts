@@ -48,7 +48,8 @@ const trainedVocabulary = (dir: string, size: number): readonly string[] | undef
   return Either.isRight(task) && task.right.vocab.length === size ? task.right.vocab : undefined;
 };
 
-const isCompiledModel = (dir: string): boolean => {
+/** Whether `dir` holds a model `raspc compile` wrote (its config.json says so). */
+export const isCompiledModel = (dir: string): boolean => {
   try {
     return (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { format?: unknown }).format === MODEL_FORMAT;
   } catch {

@@ -97,7 +97,7 @@ export const decompilePruneCommand = async (dir: string, options: DecompilePrune
   out.info(
     r.best === undefined
       ? `no program reached match ≥ ${settings.right.threshold}; shown: the best match, λ = ${chosen.lambda}: ${chosen.lines} lines, match ${(100 * chosen.match).toFixed(1)} %`
-      : `pruned program: ${lines} lines (unpruned ${r.full.lines}, after edge pruning ${chosen.lines}), match ${(100 * match).toFixed(1)} % on ${settings.right.evalSamples} inputs of lengths 0-${settings.right.evalMaxLength} (unpruned linear-LN: ${(100 * r.full.match).toFixed(1)} %), λ = ${chosen.lambda}, ${chosen.keptEdges}/${chosen.wiring.edges.length} edges, ${r.seconds.toFixed(1)} s`,
+      : `pruned program: ${lines} lines (unpruned ${r.full.lines}, after edge pruning ${chosen.lines}), match ${(100 * match).toFixed(1)} % on ${settings.right.evalSamples} inputs of lengths up to ${r.evalMaxLength} (unpruned linear-LN: ${(100 * r.full.match).toFixed(1)} %), λ = ${chosen.lambda}, ${chosen.keptEdges}/${chosen.wiring.edges.length} edges, ${r.seconds.toFixed(1)} s`,
   );
   for (const f of written) out.info(`wrote ${f}`);
   return EXIT.ok;

@@ -1,18 +1,24 @@
 /**
- * `decompile --prune` on a trained model directory: linearize, prune over a λ sweep, keep the
+ * `decompile --prune` on a trained model directory (or a causal model raspc compiled: its inputs
+ * are its vocabulary at lengths 1 … max length): linearize, prune over a λ sweep, keep the
  * smallest program with match ≥ threshold.
  */
 import * as Either from 'fp-ts/lib/Either.js';
 import type { Diagnostic } from '../../diagnostics.js';
 import { taskByName } from '../../train/tasks.js';
 import { readTaskRecord } from '../../train/trainedModel.js';
+import { readModel } from '../../model/files.js';
+import { isCompiledModel } from '../decompileModel.js';
 import { readGpt2 } from '../gpt2Files.js';
+import { compiledTask, linearizeCompiled } from './compiledPruning.js';
 import { pruneModel, type PruneCandidate, type PruneResult, type PruneSettings } from './prune.js';
 import { linearizeTrained } from './trainedModelPruning.js';
 
 export interface PrunedDecompilation extends PruneResult {
   readonly task: string;
   readonly seconds: number;
+  /** Match accuracy was measured on inputs of lengths 0 (1 for compiled models) … this. */
+  readonly evalMaxLength: number;
   /** The fitted LayerNorm factors and the KL before and after, when fitted. */
   readonly normFit?: { readonly factors: readonly number[]; readonly klBefore: number; readonly klAfter: number };
 }
@@ -24,6 +30,15 @@ export const decompilePruned = (
   onCandidate?: (candidate: PruneCandidate) => void,
 ): Either.Either<readonly Diagnostic[], PrunedDecompilation> => {
   const started = Date.now();
+  if (isCompiledModel(dir)) {
+    const compiled = readModel(dir);
+    if (Either.isLeft(compiled)) return compiled;
+    const maxLen = compiled.right.config.n_ctx - 1;
+    const { linearized, reference } = linearizeCompiled(compiled.right);
+    const result = pruneModel(compiledTask(compiled.right), linearized, reference, { ...settings, trainMaxLength: maxLen, evalMaxLength: maxLen, fitNorms: false }, onCandidate);
+    if (Either.isLeft(result)) return result;
+    return Either.right({ ...result.right, task: 'compiled', seconds: (Date.now() - started) / 1000, evalMaxLength: maxLen });
+  }
   const model = readGpt2(dir);
   if (Either.isLeft(model)) return model;
   let name = taskName;
@@ -38,5 +53,5 @@ export const decompilePruned = (
   if (Either.isLeft(linear)) return linear;
   const result = pruneModel(task.right, linear.right.linearized, linear.right.reference, settings, onCandidate);
   if (Either.isLeft(result)) return result;
-  return Either.right({ ...result.right, task: name, seconds: (Date.now() - started) / 1000, normFit: linear.right.normFit });
+  return Either.right({ ...result.right, task: name, seconds: (Date.now() - started) / 1000, evalMaxLength: settings.evalMaxLength, normFit: linear.right.normFit });
 };
