@@ -328,11 +328,20 @@ const pathCandidateOf = (task: Task, model: LinearizedTransformer, reference: Re
 export const pruneModel = (
   task: Task,
   model: LinearizedTransformer,
-  reference: ReferenceLogits,
+  referenceOf: ReferenceLogits,
   settings: PruneSettings,
   onCandidate?: (candidate: PruneCandidate) => void,
 ): Either.Either<Diagnostic[], PruneResult> => {
   if (!model.causal) return Either.left([diagnostic('prune/not-causal', 'causal pruning supports causal (decoder) models only', { fix: 'compile with --causal' })]);
+  // The reference logits of the fixed evaluation batches are needed by every candidate: compute them once.
+  const computed = new WeakMap<Batch, Float64Array>();
+  const reference: ReferenceLogits = (batch) => {
+    const found = computed.get(batch);
+    if (found !== undefined) return found;
+    const logits = referenceOf(batch);
+    computed.set(batch, logits);
+    return logits;
+  };
   const unsupported = model.blocks.find((b) => b.activationName !== 'relu' && b.activationName !== 'gelu_new');
   if (unsupported !== undefined) return Either.left([diagnostic('prune/activation', `pruning supports relu and gelu_new MLPs, not ${unsupported.activationName}`)]);
   const batches = testBatches(task, { low: 0, high: settings.evalMaxLength }, settings.evalSamples, settings.seed + 101, 16);
