@@ -56,3 +56,10 @@ export const makeBatch = (task: Task, examples: readonly Example[], offsets?: re
     lossStart,
   };
 };
+
+/** Sequence `s` of the batch without its padding. */
+export const sequenceTokens = (batch: Batch, s: number, pad: number): Int32Array => {
+  let n = 0;
+  while (n < batch.length && batch.ids[s * batch.length + n] !== pad) n++;
+  return batch.ids.slice(s * batch.length, s * batch.length + n);
+};

@@ -14,12 +14,13 @@ import { AdamW } from '../../train/adamw.js';
 import { distillationKl } from '../../train/autodiff/losses.js';
 import { expectedCount, relaxedMasks, weightedSum } from '../../train/autodiff/ops.js';
 import { Tape, type Node } from '../../train/autodiff/tape.js';
-import { makeBatch, type Batch } from '../../train/batch.js';
+import { makeBatch, sequenceTokens, type Batch } from '../../train/batch.js';
 import { testBatches } from '../../train/evaluate.js';
 import { agreeingSequences, predictionsOf } from '../../train/predictions.js';
 import { lengthsIn, sampleExamples } from '../../train/trainGpt2.js';
 import type { Task } from '../../train/tasks.js';
-import { runDrasp } from '../drasp/interpreter.js';
+import { basisSize } from '../drasp/basis.js';
+import { runDrasp, type DraspRun } from '../drasp/interpreter.js';
 import type { DraspProgram } from '../drasp/program.js';
 import { simplifyProgram, type Simplification } from './simplify.js';
 import { reparameterize, type EdgeMask } from '../reparam/expandPaths.js';
@@ -104,14 +105,10 @@ export interface PruneResult {
 export const meanValues = (task: Task, program: DraspProgram, batch: Batch): Map<string, Float64Array> => {
   const sums = new Map<string, Float64Array>();
   let positions = 0;
-  for (let s = 0; s < batch.size; s++) {
-    let n = 0;
-    while (n < batch.length && batch.ids[s * batch.length + n] !== task.pad) n++;
-    const run = runDrasp(program, batch.ids.slice(s * batch.length, s * batch.length + n));
-    if (Either.isLeft(run)) throw new Error(`bug: a pruned program does not run: ${run.left.map((d) => d.message).join('; ')}`);
-    positions += n;
-    for (const [name, values] of run.right.values) {
-      const width = values.length / Math.max(n, 1);
+  for (const run of runOnBatch(task, program, batch, basisSize(program.output.basis)).runs) {
+    positions += run.length;
+    for (const [name, values] of run.values) {
+      const width = values.length / Math.max(run.length, 1);
       const sum = sums.get(name) ?? new Float64Array(width);
       for (let i = 0; i < values.length; i++) sum[i % width] += values[i];
       sums.set(name, sum);
@@ -121,26 +118,34 @@ export const meanValues = (task: Task, program: DraspProgram, batch: Batch): Map
   return sums;
 };
 
-/** Whole-sequence agreement of a D-RASP program, run in the interpreter, with the reference. */
-export const programMatch = (task: Task, program: DraspProgram, reference: ReferenceLogits, batches: readonly Batch[]): number => {
+/** Whole-sequence agreement with the reference on `batches` of the logits `logitsOf` gives. */
+const agreement = (task: Task, reference: ReferenceLogits, batches: readonly Batch[], logitsOf: (batch: Batch, width: number) => Float64Array): number => {
   let agree = 0;
   let total = 0;
   for (const batch of batches) {
     const ref = reference(batch);
     const width = ref.length / (batch.size * batch.length);
-    const logits = new Float64Array(ref.length);
-    for (let s = 0; s < batch.size; s++) {
-      let n = 0;
-      while (n < batch.length && batch.ids[s * batch.length + n] !== task.pad) n++;
-      const run = runDrasp(program, batch.ids.slice(s * batch.length, s * batch.length + n));
-      if (Either.isLeft(run)) throw new Error(`bug: a pruned program does not run: ${run.left.map((d) => d.message).join('; ')}`);
-      logits.set(run.right.logits, s * batch.length * width);
-    }
-    agree += agreeingSequences(predictionsOf(task, logits, batch, width), predictionsOf(task, ref, batch, width));
+    agree += agreeingSequences(predictionsOf(task, logitsOf(batch, width), batch, width), predictionsOf(task, ref, batch, width));
     total += batch.size;
   }
   return total === 0 ? 1 : agree / total;
 };
+
+/** A pruned program run on each sequence of the batch: its logits in the batch's layout (padding rows 0). */
+const runOnBatch = (task: Task, program: DraspProgram, batch: Batch, width: number): { logits: Float64Array; runs: DraspRun[] } => {
+  const logits = new Float64Array(batch.size * batch.length * width);
+  const runs = Array.from({ length: batch.size }, (_, s) => {
+    const run = runDrasp(program, sequenceTokens(batch, s, task.pad));
+    if (Either.isLeft(run)) throw new Error(`bug: a pruned program does not run: ${run.left.map((d) => d.message).join('; ')}`);
+    logits.set(run.right.logits, s * batch.length * width);
+    return run.right;
+  });
+  return { logits, runs };
+};
+
+/** Whole-sequence agreement of a D-RASP program, run in the interpreter, with the reference. */
+export const programMatch = (task: Task, program: DraspProgram, reference: ReferenceLogits, batches: readonly Batch[]): number =>
+  agreement(task, reference, batches, (batch, width) => runOnBatch(task, program, batch, width).logits);
 
 /** Lines of a D-RASP program: its selectors, its variables other than tok and pos, and its output projections. */
 export const programLines = (program: DraspProgram): number =>
@@ -180,11 +185,8 @@ const lossRowsOf = (reference: Float64Array, batch: Batch, width: number): Float
 };
 
 /** Whole-sequence agreement of the hard-masked model with the reference on `batches`. */
-export const matchAccuracy = (task: Task, model: LinearizedTransformer, reference: ReferenceLogits, batches: readonly Batch[], wiring?: PrunedWiring): number => {
-  let agree = 0;
-  let total = 0;
-  const width = model.unembedding.cols;
-  for (const batch of batches) {
+export const matchAccuracy = (task: Task, model: LinearizedTransformer, reference: ReferenceLogits, batches: readonly Batch[], wiring?: PrunedWiring): number =>
+  agreement(task, reference, batches, (batch) => {
     const tape = new Tape();
     const state: MaskState | undefined =
       wiring === undefined
@@ -194,12 +196,8 @@ export const matchAccuracy = (task: Task, model: LinearizedTransformer, referenc
             masks: tape.constant(Float64Array.from(wiring.kept, (k) => (k ? 1 : 0)), [wiring.edges.length]),
             constants: wiring.constants.map((c) => tape.constant(c, [c.length])),
           };
-    const logits = maskedForward(tape, model, batch, state).logits.value;
-    agree += agreeingSequences(predictionsOf(task, logits, batch, width), predictionsOf(task, reference(batch), batch, width));
-    total += batch.size;
-  }
-  return total === 0 ? 1 : agree / total;
-};
+    return maskedForward(tape, model, batch, state).logits.value;
+  });
 
 interface MaskProblem {
   readonly count: number;
@@ -282,18 +280,11 @@ const hardPathState = (tape: Tape, wiring: PathWiring): PathMaskState => ({
 });
 
 /** Whole-sequence agreement of the hard stage-2/3 pruned model with the reference. */
-export const pathMatchAccuracy = (task: Task, model: LinearizedTransformer, reference: ReferenceLogits, batches: readonly Batch[], wiring: PathWiring): number => {
-  let agree = 0;
-  let total = 0;
-  const width = model.unembedding.cols;
-  for (const batch of batches) {
+export const pathMatchAccuracy = (task: Task, model: LinearizedTransformer, reference: ReferenceLogits, batches: readonly Batch[], wiring: PathWiring): number =>
+  agreement(task, reference, batches, (batch) => {
     const tape = new Tape();
-    const logits = pathForward(tape, model, batch, wiring.stage1, hardPathState(tape, wiring)).logits.value;
-    agree += agreeingSequences(predictionsOf(task, logits, batch, width), predictionsOf(task, reference(batch), batch, width));
-    total += batch.size;
-  }
-  return total === 0 ? 1 : agree / total;
-};
+    return pathForward(tape, model, batch, wiring.stage1, hardPathState(tape, wiring)).logits.value;
+  });
 
 const candidateOf = (task: Task, model: LinearizedTransformer, reference: ReferenceLogits, batches: readonly Batch[], lambda: number, wiring: PrunedWiring): Either.Either<Diagnostic[], PruneCandidate> => {
   const reparam = reparameterize(model, { edges: edgeMaskOf(wiring) });
