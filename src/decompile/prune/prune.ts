@@ -355,6 +355,15 @@ export const pruneModel = (
   const passing = candidates.filter((c) => c.match >= settings.threshold).sort((a, b) => a.lines - b.lines || b.match - a.match);
   const best = passing[0];
   const simplified =
-    best === undefined ? undefined : simplifyProgram(best.program, (p) => programMatch(task, p, reference, batches), meanValues(task, best.program, batches[0]), settings.threshold, task.bos);
+    best === undefined
+      ? undefined
+      : simplifyProgram(
+          best.program,
+          (p) => programMatch(task, p, reference, batches),
+          meanValues(task, best.program, batches[0]),
+          settings.threshold,
+          task.bos,
+          (p) => batches.slice(0, 2).flatMap((batch) => runOnBatch(task, p, batch, basisSize(p.output.basis)).runs),
+        );
   return Either.right({ candidates, best, simplified: simplified === undefined ? undefined : { ...simplified, lines: programLines(simplified.program) }, full: full.right });
 };

@@ -12,7 +12,10 @@
  * 4. the select matrices and output projections left unnamed are rounded to integer multiples of
  *    a scale (the coarsest of max|x|, max|x|/2, max|x|/4, max|x|/8 that keeps the match), which
  *    makes small entries exactly zero;
- * 5. an MLP that reads only the tokens is a lookup table over the vocabulary, and is named so.
+ * 5. an MLP that reads one distribution-valued variable (and possibly the token) becomes a named
+ *    primitive — exists, is_pure, balance, sharpen, harden — with a fitted linear read-out
+ *    (mlpPrimitives.ts);
+ * 6. an MLP that reads only the tokens, or only the positions, is a lookup table, and is named so.
  *
  * Variables nothing reads any more are removed. The result is a plain DraspProgram: it runs in the
  * D-RASP interpreter on its own.
@@ -20,7 +23,9 @@
 import { basisSize } from '../drasp/basis.js';
 import { maxAbs, type Matrix } from '../drasp/matrix.js';
 import type { DraspProgram, SelectTerm, SelectorStatement, Statement, VariableStatement } from '../drasp/program.js';
+import type { DraspRun } from '../drasp/interpreter.js';
 import { withoutDeadStatements } from '../reparam/expandPaths.js';
+import { mlpReplacements } from './mlpPrimitives.js';
 
 export interface Simplification {
   readonly program: DraspProgram;
@@ -153,9 +158,18 @@ const withoutMlpInput = (program: DraspProgram, variable: string, input: string,
     }),
   );
 
+const isOpaqueMlp = (s: Statement): s is VariableStatement => s.kind === 'variable' && s.definition.kind === 'elementwise' && s.definition.fn.kind === 'opaque';
+
+const replaceStatement = (program: DraspProgram, statement: VariableStatement): DraspProgram =>
+  withStatements(
+    program,
+    program.statements.map((s) => (s.name === statement.name ? statement : s)),
+  );
+
 /**
  * Greedy simplification; `evaluate` gives a program's match accuracy, `means` each variable's mean
- * value over positions of typical inputs, `bos` the `<bos>` token id.
+ * value over positions of typical inputs, `bos` the `<bos>` token id, `runsOf` a program's runs on
+ * typical inputs (the samples MLP primitives are fitted on; without it MLPs stay as they are).
  */
 export const simplifyProgram = (
   program: DraspProgram,
@@ -163,6 +177,7 @@ export const simplifyProgram = (
   means: ReadonlyMap<string, Float64Array>,
   threshold: number,
   bos: number,
+  runsOf?: (p: DraspProgram) => readonly DraspRun[],
 ): Simplification => {
   let current = program;
   let match = evaluate(current);
@@ -210,14 +225,28 @@ export const simplifyProgram = (
 
   current = roundSelectors(current, attempt);
 
+  if (runsOf !== undefined) {
+    for (const name of current.statements.filter(isOpaqueMlp).map((s) => s.name)) {
+      const live = current.statements.find((s) => s.name === name);
+      if (live === undefined || !isOpaqueMlp(live)) continue;
+      for (const replacement of mlpReplacements(current, live, runsOf(current))) {
+        const change = `${name}: ${replacement.primitive.name} (${replacement.primitive.detail}; fit error ${(100 * replacement.error).toFixed(1)}%)`;
+        if (attempt(replaceStatement(current, replacement.statement), change)) break;
+      }
+    }
+  }
+
   const tabled = current.statements.map((s): Statement => {
-    if (s.kind !== 'variable' || s.definition.kind !== 'elementwise' || s.definition.fn.kind !== 'opaque') return s;
+    if (!isOpaqueMlp(s) || s.definition.kind !== 'elementwise' || s.definition.fn.kind !== 'opaque') return s;
     const inputs = s.definition.inputs;
-    if (inputs.length === 0 || !inputs.every((i) => basisKind(current, i) === 'tokens')) return s;
+    const kinds = new Set(inputs.map((i) => basisKind(current, i)));
+    const kind = kinds.size === 1 ? [...kinds][0] : undefined;
+    if (inputs.length === 0 || kind === undefined) return s;
     const fn = s.definition.fn;
+    const over = kind === 'tokens' ? 'token' : 'position';
     return {
       ...s,
-      definition: { ...s.definition, fn: { ...fn, name: 'table', description: `a lookup table: token → ${basisSize(s.basis)} values (${fn.description})` } },
+      definition: { ...s.definition, fn: { ...fn, name: 'table', description: `a lookup table: ${over} → ${basisSize(s.basis)} values (${fn.description})` } },
     };
   });
   current = { ...current, statements: tabled };
