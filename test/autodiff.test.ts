@@ -2,7 +2,8 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { gpt2Forward } from '../src/decompile/gpt2Forward.js';
 import { distillationKl } from '../src/train/autodiff/losses.js';
-import { Tape } from '../src/train/autodiff/tape.js';
+import { maskedScoreSum } from '../src/train/autodiff/ops.js';
+import { gradOf, Tape } from '../src/train/autodiff/tape.js';
 import { makeBatch } from '../src/train/batch.js';
 import { gpt2Leaves, gpt2Logits } from '../src/train/gpt2Graph.js';
 import { taskByName, type Task } from '../src/train/tasks.js';
@@ -93,6 +94,70 @@ describe('the GPT-2 graph on the autodiff tape', () => {
         const down = kl(student);
         student[i] = old;
         expect(node.grad?.[i]).toBeCloseTo((up - down) / 2e-6, 6);
+      }
+    }
+  });
+
+  it('the fused masked score sum equals the sum of its terms, with the right gradients', () => {
+    const random = mulberry32(8);
+    const shape = { batch: 2, length: 4 };
+    const rows = shape.batch * shape.length;
+    const w = 3;
+    const fill = (n: number): Float64Array => Float64Array.from({ length: n }, () => random() * 2 - 1);
+    const q1 = fill(rows * w);
+    const shared = fill(w);
+    const k1 = fill(rows * w);
+    const k2 = fill(rows * w);
+    const masks = Float64Array.of(0.3, 0.8, 0.55);
+    const weights = fill(shape.batch * shape.length * shape.length);
+    const run = (tape: Tape, leaf: (v: Float64Array, dims: number[]) => ReturnType<Tape['constant']>) => {
+      const m = leaf(masks, [3]);
+      const nodes = { q1: leaf(q1, [rows, w]), shared: leaf(shared, [1, w]), k1: leaf(k1, [rows, w]), k2: leaf(k2, [rows, w]), m };
+      const scores = maskedScoreSum(
+        tape,
+        [
+          { q: nodes.q1, k: nodes.k1, masks: m, index: 0 },
+          { q: nodes.q1, k: nodes.k2, masks: m, index: 1 },
+          { q: nodes.shared, k: nodes.k2, masks: m, index: 2 },
+        ],
+        0.7,
+        shape,
+      );
+      return { nodes, scores };
+    };
+    const plain = run(new Tape(), (v, dims) => new Tape().constant(v, dims)).scores.value;
+    const T = shape.length;
+    for (let b = 0; b < shape.batch; b++) {
+      for (let i = 0; i < T; i++) {
+        for (let j = 0; j < T; j++) {
+          const dot = (qa: Float64Array, qi: number, ka: Float64Array): number => {
+            let s = 0;
+            for (let c = 0; c < w; c++) s += qa[qi * w + c] * ka[(b * T + j) * w + c];
+            return s;
+          };
+          const expected = j > i ? 0 : 0.7 * (masks[0] * dot(q1, b * T + i, k1) + masks[1] * dot(q1, b * T + i, k2) + masks[2] * dot(shared, 0, k2));
+          expect(plain[(b * T + i) * T + j]).toBeCloseTo(expected, 12);
+        }
+      }
+    }
+    const loss = (): number => run(new Tape(), (v, dims) => new Tape().constant(v, dims)).scores.value.reduce((sum, v, i) => sum + v * weights[i], 0);
+    const tape = new Tape();
+    const { nodes, scores } = run(tape, (v, dims) => tape.param(v, dims));
+    const total = tape.record(Float64Array.of(scores.value.reduce((sum, v, i) => sum + v * weights[i], 0)), [1], [scores], (g) => {
+      const sg = gradOf(scores);
+      for (let i = 0; i < sg.length; i++) sg[i] += g[0] * weights[i];
+    });
+    tape.backward(total);
+    for (const [name, values] of [['q1', q1], ['shared', shared], ['k1', k1], ['k2', k2], ['m', masks]] as const) {
+      const grad = nodes[name].grad as Float64Array;
+      for (let i = 0; i < values.length; i++) {
+        const old = values[i];
+        values[i] = old + 1e-6;
+        const up = loss();
+        values[i] = old - 1e-6;
+        const down = loss();
+        values[i] = old;
+        expect(grad[i]).toBeCloseTo((up - down) / 2e-6, 6);
       }
     }
   });

@@ -21,7 +21,8 @@ import {
   gelu,
   linear,
   linearCombination,
-  maskedScores,
+  maskedScoreSum,
+  type ScoreTerm,
   mixWithConstant,
   reluOp,
 } from '../../train/autodiff/ops.js';
@@ -131,6 +132,7 @@ export const pathForward = (tape: Tape, model: LinearizedTransformer, batch: Bat
     return state === undefined || i === undefined ? 1 : state.masks.value[i];
   };
 
+  const one = tape.constant(Float64Array.of(1), [1]);
   const paths: LivePath[] = [
     { variable: 'tok', writer: 'tok', x: gather(tape, constantMatrix(tape, model.tokenEmbedding), batch.ids), constant: false },
     { variable: 'pos', writer: 'pos', x: gather(tape, constantMatrix(tape, model.positionEmbedding), batch.positions), constant: false },
@@ -187,26 +189,21 @@ export const pathForward = (tape: Tape, model: LinearizedTransformer, batch: Bat
       const keys = current.filter((p) => keeps1(`${name}.k`, p.writer));
       const queryRow = linear(tape, normalizedRow(constantFor(`${name}.q`)), wq, constantVector(tape, head.bq));
       const keyVectors = keys.map((k) => linear(tape, centered(k.x), wk));
-      const scores: Node[] = [];
+      const terms: ScoreTerm[] = [];
       const termMask = (key: string): { masks: Node; index: number } => {
         const i = index2.get(key);
-        return state === undefined || i === undefined ? { masks: tape.constant(Float64Array.of(1), [1]), index: 0 } : { masks: state.masks, index: i };
+        return state === undefined || i === undefined ? { masks: one, index: 0 } : { masks: state.masks, index: i };
       };
       queries.forEach((q) => {
         const qv = linear(tape, centered(q.x), wq);
         keys.forEach((k, j) => {
           // A query path that is constant in the hard program is part of its query constant: its
           // terms stand or fall with the key-only term.
-          const m = termMask(`${name}:${state?.hard === true && q.constant ? '·' : q.variable}×${k.variable}`);
-          scores.push(maskedScores(tape, qv, keyVectors[j], m.masks, m.index, model.scoreScale, shape));
+          terms.push({ q: qv, k: keyVectors[j], ...termMask(`${name}:${state?.hard === true && q.constant ? '·' : q.variable}×${k.variable}`) });
         });
       });
-      keys.forEach((k, j) => {
-        const m = termMask(`${name}:·×${k.variable}`);
-        scores.push(maskedScores(tape, queryRow, keyVectors[j], m.masks, m.index, model.scoreScale, shape));
-      });
-      const zero = tape.constant(new Float64Array(batch.size * batch.length * batch.length), [batch.size, batch.length, batch.length]);
-      const weights = causalSoftmax(tape, scores.length === 0 ? zero : addAll(tape, scores), shape);
+      keys.forEach((k, j) => terms.push({ q: queryRow, k: keyVectors[j], ...termMask(`${name}:·×${k.variable}`) }));
+      const weights = causalSoftmax(tape, maskedScoreSum(tape, terms, model.scoreScale, shape), shape);
       const valueOutput = constantMatrix(tape, multiply(head.wv, head.wo));
       for (const v of current.filter((p) => keeps1(`${name}.v`, p.writer))) {
         const x = attend(tape, weights, linear(tape, centered(read(`${name}.v`, v)), valueOutput), shape);

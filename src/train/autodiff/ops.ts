@@ -398,51 +398,79 @@ export interface ScoreShape {
   readonly length: number;
 }
 
+/** One summand of maskedScoreSum: masks[index] · q_i · k_j. */
+export interface ScoreTerm {
+  /** [batch·length, w], or [1, w]: one query for every position. */
+  readonly q: Node;
+  /** [batch·length, w]. */
+  readonly k: Node;
+  readonly masks: Node;
+  readonly index: number;
+}
+
 /**
  * Causal scores [batch, length, length] (entries above the diagonal 0):
- * factor · masks[index] · q_i · k_j, with q [batch·length, w] or [1, w] (one query for every
- * position) and k [batch·length, w].
+ * factor · Σ_terms masks[index] · q_i · k_j. One op for all of a head's terms: a score array per
+ * term (and its gradient) would dominate the memory traffic of path-level pruning.
  */
-export const maskedScores = (tape: Tape, q: Node, k: Node, masks: Node, index: number, factor: number, s: ScoreShape): Node => {
+export const maskedScoreSum = (tape: Tape, terms: readonly ScoreTerm[], factor: number, s: ScoreShape): Node => {
   const { batch, length: T } = s;
-  const w = colsOf(k);
-  const shared = rowsOf(q) === 1;
-  const m = masks.value[index];
-  const dots = new Float64Array(batch * T * T);
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < T; i++) {
-      const qi = shared ? 0 : (b * T + i) * w;
-      for (let j = 0; j <= i; j++) {
-        const kj = (b * T + j) * w;
-        let dot = 0;
-        for (let c = 0; c < w; c++) dot += q.value[qi + c] * k.value[kj + c];
-        dots[(b * T + i) * T + j] = dot;
-      }
-    }
-  }
-  const out = dots.map((v) => v * factor * m);
-  return tape.record(out, [batch, T, T], [q, k, masks], (g) => {
-    const qg = q.needsGrad ? gradOf(q) : undefined;
-    const kg = k.needsGrad ? gradOf(k) : undefined;
-    let dm = 0;
+  const out = new Float64Array(batch * T * T);
+  for (const term of terms) {
+    const w = colsOf(term.k);
+    const shared = rowsOf(term.q) === 1;
+    const scale = factor * term.masks.value[term.index];
+    if (scale === 0) continue;
+    const q = term.q.value;
+    const k = term.k.value;
     for (let b = 0; b < batch; b++) {
       for (let i = 0; i < T; i++) {
         const qi = shared ? 0 : (b * T + i) * w;
+        const base = (b * T + i) * T;
         for (let j = 0; j <= i; j++) {
-          const at = (b * T + i) * T + j;
-          const gs = g[at];
-          if (gs === 0) continue;
-          dm += gs * dots[at] * factor;
-          const f = gs * factor * m;
           const kj = (b * T + j) * w;
-          for (let c = 0; c < w; c++) {
-            if (qg !== undefined) qg[qi + c] += f * k.value[kj + c];
-            if (kg !== undefined) kg[kj + c] += f * q.value[qi + c];
-          }
+          let dot = 0;
+          for (let c = 0; c < w; c++) dot += q[qi + c] * k[kj + c];
+          out[base + j] += scale * dot;
         }
       }
     }
-    if (masks.needsGrad) gradOf(masks)[index] += dm;
+  }
+  const inputs = [...new Set(terms.flatMap((t) => [t.q, t.k, t.masks]))];
+  return tape.record(out, [batch, T, T], inputs, (g) => {
+    for (const term of terms) {
+      const w = colsOf(term.k);
+      const shared = rowsOf(term.q) === 1;
+      const m = term.masks.value[term.index];
+      const q = term.q.value;
+      const k = term.k.value;
+      const qg = term.q.needsGrad ? gradOf(term.q) : undefined;
+      const kg = term.k.needsGrad && m !== 0 ? gradOf(term.k) : undefined;
+      const gk = new Float64Array(w);
+      let dm = 0;
+      for (let b = 0; b < batch; b++) {
+        for (let i = 0; i < T; i++) {
+          const qi = shared ? 0 : (b * T + i) * w;
+          const base = (b * T + i) * T;
+          gk.fill(0);
+          for (let j = 0; j <= i; j++) {
+            const gs = g[base + j];
+            if (gs === 0) continue;
+            const kj = (b * T + j) * w;
+            for (let c = 0; c < w; c++) gk[c] += gs * k[kj + c];
+            if (kg !== undefined) {
+              const f = gs * factor * m;
+              for (let c = 0; c < w; c++) kg[kj + c] += f * q[qi + c];
+            }
+          }
+          for (let c = 0; c < w; c++) {
+            dm += q[qi + c] * gk[c];
+            if (qg !== undefined) qg[qi + c] += factor * m * gk[c];
+          }
+        }
+      }
+      if (term.masks.needsGrad) gradOf(term.masks)[term.index] += factor * dm;
+    }
   });
 };
 
