@@ -2,7 +2,7 @@
  * Fitting the linear-LayerNorm constants to the model. The mean standard deviation of each
  * LayerNorm use-site (linearLn.ts) can be far from the constant that best imitates the model when
  * the standard deviation varies a lot between positions. Here each use-site's scale is multiplied
- * by a factor chosen by coordinate search (factors 0.5 … 2, three rounds over the sites) to
+ * by a factor chosen by coordinate search (factors 0.5 … 2, up to three rounds over the sites, fewer when a round changes nothing) to
  * minimise KL(model ‖ linearized model) at the loss positions of a fixed set of inputs. The result
  * is still a linearized transformer: the program it expands to reproduces it exactly.
  */
@@ -32,6 +32,8 @@ export interface NormFit {
   readonly factors: readonly number[];
   readonly klBefore: number;
   readonly klAfter: number;
+  /** Coordinate-search rounds run (fewer than the most when one changed nothing). */
+  readonly rounds: number;
 }
 
 export const fitNormScales = (task: Task, model: LinearizedTransformer, reference: ReferenceLogits, batches: readonly Batch[]): NormFit => {
@@ -51,7 +53,10 @@ export const fitNormScales = (task: Task, model: LinearizedTransformer, referenc
   const factors = new Array<number>(2 * model.blocks.length + 1).fill(1);
   const klBefore = kl(model);
   let best = klBefore;
-  for (let round = 0; round < ROUNDS; round++) {
+  let rounds = 0;
+  for (let changed = true; changed && rounds < ROUNDS; rounds++) {
+    // A round that changes no factor would repeat itself: the search has converged.
+    changed = false;
     for (let site = 0; site < factors.length; site++) {
       for (const f of FACTORS) {
         const trial = factors.slice();
@@ -60,9 +65,10 @@ export const fitNormScales = (task: Task, model: LinearizedTransformer, referenc
         if (value < best) {
           best = value;
           factors[site] = trial[site];
+          changed = true;
         }
       }
     }
   }
-  return { model: withNormFactors(model, factors), factors, klBefore, klAfter: best };
+  return { model: withNormFactors(model, factors), factors, klBefore, klAfter: best, rounds };
 };

@@ -18,7 +18,7 @@ import { makeBatch, sequenceTokens, type Batch } from '../../train/batch.js';
 import { testBatches } from '../../train/evaluate.js';
 import { agreeingSequences, predictionsOf } from '../../train/predictions.js';
 import { lengthsIn, sampleExamples } from '../../train/trainGpt2.js';
-import type { Task } from '../../train/tasks.js';
+import type { Example, Task } from '../../train/tasks.js';
 import { basisSize } from '../drasp/basis.js';
 import { runDrasp, type DraspRun } from '../drasp/interpreter.js';
 import type { DraspProgram } from '../drasp/program.js';
@@ -207,21 +207,29 @@ interface MaskProblem {
   readonly initialConstants: (batch: Batch) => Float64Array[];
 }
 
+/**
+ * A step's examples as two batches, the shorter half and the longer half: each is padded only to
+ * its own longest sequence, which saves a third of the work at the same loss.
+ */
+const lengthSortedHalves = (task: Task, examples: readonly Example[]): Batch[] => {
+  const sorted = [...examples].sort((a, b) => a.tokens.length - b.tokens.length);
+  const half = Math.ceil(sorted.length / 2);
+  return [sorted.slice(0, half), sorted.slice(half)].filter((part) => part.length > 0).map((part) => makeBatch(task, part));
+};
+
 /** Learns masks (α > 0: kept) and replacement constants for one λ. */
 const trainMasks = (task: Task, reference: ReferenceLogits, lambda: number, settings: PruneSettings, problem: MaskProblem, seedOffset: number): { kept: boolean[]; constants: Float64Array[] } => {
   const random = mulberry32(settings.seed + seedOffset);
   const lengths = lengthsIn(task, 0, settings.trainMaxLength);
-  const nextBatch = (): Batch => makeBatch(task, sampleExamples(task, random, lengths, settings.batchSize));
-  const first = nextBatch();
-  const constants = problem.initialConstants(first);
+  const nextExamples = (): Example[] => sampleExamples(task, random, lengths, settings.batchSize);
+  const first = nextExamples();
+  const constants = problem.initialConstants(makeBatch(task, first));
   const alpha = new Float64Array(problem.count).fill(3);
   const maskOptimizer = new AdamW({ learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
   const constantOptimizer = new AdamW({ learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
   const noise = new Float64Array(problem.count);
   for (let step = 0; step < settings.steps; step++) {
-    const batch = step === 0 ? first : nextBatch();
-    const ref = reference(batch);
-    const target = lossRowsOf(ref, batch, ref.length / (batch.size * batch.length));
+    const parts = lengthSortedHalves(task, step === 0 ? first : nextExamples());
     for (let i = 0; i < noise.length; i++) {
       const u = Math.min(Math.max(random(), 1e-6), 1 - 1e-6);
       noise[i] = Math.log(u) - Math.log(1 - u);
@@ -230,9 +238,16 @@ const trainMasks = (task: Task, reference: ReferenceLogits, lambda: number, sett
     const alphaNode = tape.param(alpha, [problem.count]);
     const constantNodes = constants.map((c) => tape.param(c, [c.length]));
     const masks = relaxedMasks(tape, alphaNode, noise, settings.temperature);
-    const logits = problem.forward(tape, batch, masks, constantNodes);
-    const kl = distillationKl(tape, logits, batch.lossRows, target, task.kind === 'seq2seq' ? 'argmax' : 'sigmoid');
-    const loss = weightedSum(tape, [kl, expectedCount(tape, alphaNode)], [1, lambda]);
+    const lossRows = parts.reduce((sum, batch) => sum + batch.lossRows.length, 0);
+    const kls = parts.map((batch) => {
+      const ref = reference(batch);
+      const target = lossRowsOf(ref, batch, ref.length / (batch.size * batch.length));
+      const logits = problem.forward(tape, batch, masks, constantNodes);
+      return distillationKl(tape, logits, batch.lossRows, target, task.kind === 'seq2seq' ? 'argmax' : 'sigmoid');
+    });
+    // Each part's KL is a mean over its loss rows: weighted by them, the sum is the mean over all.
+    const weights = parts.map((batch) => batch.lossRows.length / Math.max(lossRows, 1));
+    const loss = weightedSum(tape, [...kls, expectedCount(tape, alphaNode)], [...weights, lambda]);
     tape.backward(loss);
     maskOptimizer.update(new Map([[alpha, alphaNode.grad ?? new Float64Array(alpha.length)]]), 0.1, () => false);
     const constantGrads = new Map<Float64Array, Float64Array>();
