@@ -188,4 +188,26 @@ describe('MLP primitives', () => {
     expect(simplified.match).toBeGreaterThanOrEqual(0.9);
     expect(agreement(simplified.program, program, sequences)).toBe(simplified.match);
   });
+
+  it('an MLP that reads nothing that varies is folded into the constant logits, exactly', () => {
+    const base = programWith(() => undefined);
+    const program: DraspProgram = {
+      ...base,
+      statements: base.statements.map((st) =>
+        st.name === 'mlp' && st.kind === 'variable' && st.definition.kind === 'elementwise'
+          ? { ...st, definition: { ...st.definition, inputs: [], fn: { kind: 'opaque', name: 'MLP', description: 'constant', apply: (_, out) => out.set([0.5, -1, 2]) } } }
+          : st,
+      ),
+    };
+    // an evaluation that refuses every program with fewer projections: only an exact change gets through
+    const simplified = simplifyProgram(program, (p) => (p.output.projects.length === 1 ? 1 : 0), new Map([['mlp', Float64Array.of(0, 0, 0)]]), 0.9, BOS);
+    expect(simplified.changes.some((c) => c.includes('folded into the constant logits'))).toBe(true);
+    expect(simplified.program.output.projects).toEqual([]);
+    expect(simplified.program.statements.some((st) => st.name === 'mlp')).toBe(false);
+    for (const ids of sequences.slice(0, 10)) {
+      const before = right(runDrasp(program, ids)).logits;
+      const after = right(runDrasp(simplified.program, ids)).logits;
+      after.forEach((v, i) => expect(v).toBeCloseTo(before[i], 12));
+    }
+  });
 });

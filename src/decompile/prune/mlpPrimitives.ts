@@ -201,7 +201,8 @@ export const mlpReplacements = (program: DraspProgram, statement: VariableStatem
   const inputs = definition.inputs.map((name) => variables.get(name) as VariableStatement);
   const tokenInputs = inputs.filter((v) => v.definition.kind === 'tokens');
   const others = inputs.filter((v) => v.definition.kind !== 'tokens');
-  if (others.length !== 1 || tokenInputs.length > 1) return [];
+  // A one-hot input (the positions) is already as discrete as it gets: that MLP is a table.
+  if (others.length !== 1 || tokenInputs.length > 1 || others[0].definition.kind === 'positions') return [];
   const target = others[0];
   const context = tokenInputs[0];
   const n = basisSize(target.basis);

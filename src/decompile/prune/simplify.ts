@@ -8,7 +8,8 @@
  *    each of its terms is dropped when not needed;
  * 3. select matrices become named primitives — over positions `k==q`, `k==q-1`, and key-only
  *    `k==0` (the first position), over tokens key-only `k==<bos>` — scaled to the strongest entry
- *    of the matrix they replace;
+ *    of the matrix they replace; then an output projection of an MLP left reading nothing that
+ *    varies is folded into the constant logits (exact);
  * 4. the select matrices and output projections left unnamed are rounded to integer multiples of
  *    a scale (the coarsest of max|x|, max|x|/2, max|x|/4, max|x|/8 that keeps the match), which
  *    makes small entries exactly zero;
@@ -158,6 +159,30 @@ const withoutMlpInput = (program: DraspProgram, variable: string, input: string,
     }),
   );
 
+/**
+ * Project lines reading an MLP whose inputs are all fixed (a constant vector) folded into the
+ * constant logits: exact, so no match test is needed.
+ */
+const foldConstantMlps = (program: DraspProgram, changes: string[]): DraspProgram => {
+  const constants = new Map<string, Float64Array>();
+  for (const s of program.statements) {
+    if (!isOpaqueMlp(s) || s.definition.kind !== 'elementwise' || s.definition.fn.kind !== 'opaque' || s.definition.inputs.length > 0) continue;
+    const value = new Float64Array(basisSize(s.basis));
+    s.definition.fn.apply([], value);
+    constants.set(s.name, value);
+  }
+  const folded = program.output.projects.filter((line) => constants.has(line.input));
+  if (folded.length === 0) return program;
+  const bias = Float64Array.from(program.output.bias);
+  for (const line of folded) {
+    const value = constants.get(line.input) as Float64Array;
+    for (let i = 0; i < line.op.rows; i++) for (let j = 0; j < line.op.cols; j++) bias[j] += value[i] * line.op.data[i * line.op.cols + j];
+    changes.push(`logits: project(inp=${line.input}) folded into the constant logits (${line.input} reads nothing that varies)`);
+  }
+  const output = { ...program.output, bias, projects: program.output.projects.filter((line) => !constants.has(line.input)) };
+  return { ...program, output, statements: withoutDeadStatements(program.statements, output.projects) };
+};
+
 const isOpaqueMlp = (s: Statement): s is VariableStatement => s.kind === 'variable' && s.definition.kind === 'elementwise' && s.definition.fn.kind === 'opaque';
 
 const replaceStatement = (program: DraspProgram, statement: VariableStatement): DraspProgram =>
@@ -223,6 +248,7 @@ export const simplifyProgram = (
     }
   }
 
+  current = foldConstantMlps(current, changes);
   current = roundSelectors(current, attempt);
 
   if (runsOf !== undefined) {
