@@ -147,8 +147,12 @@ export const majorityTask = (): Task =>
     return mode === undefined ? undefined : { input, answer: [mode] };
   });
 
-/** Most frequent symbol over an alphabet of `alphabet` symbols; ties are rejected. */
-export const mostFrequentTask = (alphabet = 16): Task =>
+/**
+ * Most frequent symbol over an alphabet of `alphabet` symbols; ties are rejected. Four symbols by
+ * default: a 16-wide model cannot hold a 16-symbol histogram (trained on 16 symbols: 18 / 14 / 10 %
+ * per length bin; on 4: 100 / 98 / 96 %).
+ */
+export const mostFrequentTask = (alphabet = 4): Task =>
   seq2seq('most_freq', numberSymbols(alphabet), (n) => n >= 1, (random, n) => {
     const input = draw(random, alphabet, n);
     const mode = uniqueMode(input);
