@@ -102,7 +102,7 @@ export const mlpPrimitiveCandidates = (rows: Float64Array, n: number, dimName: (
   if (varying.length > 0) {
     candidates.push({
       name: 'is_pure',
-      detail: `[${varying.map(dimName).join(' | ')} is the only one of them present in ${input}]`,
+      detail: `[${varying.length <= 8 ? varying.map(dimName).join(' | ') : `one of ${varying.length} symbols`} is the only one of them present in ${input}]`,
       width: varying.length,
       features: (x, out) => {
         let present = -1;
