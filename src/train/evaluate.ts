@@ -34,12 +34,17 @@ export const gpt2BatchLogits = (model: Gpt2Model, batch: Batch): Float64Array =>
   return gpt2Logits(tape, gpt2Leaves(tape, false), model, batch).value;
 };
 
-/** Fresh test batches of `samples` examples per bin, in chunks of `chunk`. */
-export const testBatches = (task: Task, bin: LengthBin, samples: number, seed: number, chunk = 32): Batch[] => {
+/**
+ * Fresh test batches of `samples` examples per bin, in chunks of `chunk`. `byLength` batches the
+ * same examples shortest first, so that each batch pads less: per-sequence results (accuracy,
+ * agreement) do not depend on the batching, only the time does.
+ */
+export const testBatches = (task: Task, bin: LengthBin, samples: number, seed: number, chunk = 32, byLength = false): Batch[] => {
   const lengths = lengthsIn(task, bin.low, bin.high);
   if (lengths.length === 0) return [];
   const random = mulberry32(seed);
-  const examples = sampleExamples(task, random, lengths, samples);
+  const drawn = sampleExamples(task, random, lengths, samples);
+  const examples = byLength ? [...drawn].sort((a, b) => a.tokens.length - b.tokens.length) : drawn;
   const batches: Batch[] = [];
   for (let i = 0; i < examples.length; i += chunk) batches.push(makeBatch(task, examples.slice(i, i + chunk)));
   return batches;
@@ -47,7 +52,7 @@ export const testBatches = (task: Task, bin: LengthBin, samples: number, seed: n
 
 export const accuracyByBin = (task: Task, model: Gpt2Model, samples: number, seed: number, bins: readonly LengthBin[] = LENGTH_BINS): BinAccuracy[] =>
   bins.map((bin, b) => {
-    const batches = testBatches(task, bin, samples, seed + 7919 * (b + 1));
+    const batches = testBatches(task, bin, samples, seed + 7919 * (b + 1), 32, true);
     if (batches.length === 0) return { ...bin, accuracy: null, samples: 0 };
     let right = 0;
     let total = 0;

@@ -350,7 +350,10 @@ export const pruneModel = (
   };
   const unsupported = model.blocks.find((b) => b.activationName !== 'relu' && b.activationName !== 'gelu_new');
   if (unsupported !== undefined) return Either.left([diagnostic('prune/activation', `pruning supports relu and gelu_new MLPs, not ${unsupported.activationName}`)]);
-  const batches = testBatches(task, { low: 0, high: settings.evalMaxLength }, settings.evalSamples, settings.seed + 101, 16);
+  const evalBins = { low: 0, high: settings.evalMaxLength };
+  // The match inputs batched by length (faster, same agreement); means and MLP-primitive samples from the first batches as drawn.
+  const batches = testBatches(task, evalBins, settings.evalSamples, settings.seed + 101, 16, true);
+  const drawn = testBatches(task, evalBins, settings.evalSamples, settings.seed + 101, 16);
   const edges = edgesOf(model);
   const full = candidateOf(task, model, reference, batches, 0, { edges, kept: edges.map(() => true), constants: edges.map(() => new Float64Array(model.d)) });
   if (Either.isLeft(full)) return full;
@@ -375,10 +378,10 @@ export const pruneModel = (
       : simplifyProgram(
           best.program,
           (p) => programMatch(task, p, reference, batches),
-          meanValues(task, best.program, batches[0]),
+          meanValues(task, best.program, drawn[0]),
           settings.threshold,
           task.bos,
-          (p) => batches.slice(0, 2).flatMap((batch) => runOnBatch(task, p, batch, basisSize(p.output.basis)).runs),
+          (p) => drawn.slice(0, 2).flatMap((batch) => runOnBatch(task, p, batch, basisSize(p.output.basis)).runs),
         );
   return Either.right({ candidates, best, simplified: simplified === undefined ? undefined : { ...simplified, lines: programLines(simplified.program) }, full: full.right });
 };

@@ -41,7 +41,7 @@ export const linearizeTrained = (task: Task, model: Gpt2Model, lnSamples = 64, m
   if (!fitNorms) return Either.right({ linearized: plain, reference });
   const { model: fitted, ...normFit } = fitNormScales(task, plain, reference, testBatches(task, { low: 0, high: maxLength }, 32, seed + 77, 16));
   // The fit lowers the KL on its inputs; keep it only when whole-sequence agreement does not drop.
-  const check = testBatches(task, { low: 0, high: maxLength }, 64, seed + 78, 16);
+  const check = testBatches(task, { low: 0, high: maxLength }, 64, seed + 78, 16, true);
   const kept = matchAccuracy(task, fitted, reference, check) >= matchAccuracy(task, plain, reference, check);
   return Either.right(kept ? { linearized: fitted, reference, normFit } : { linearized: plain, reference, normFit: { ...normFit, factors: normFit.factors.map(() => 1), klAfter: normFit.klBefore } });
 };
