@@ -63,3 +63,6 @@ export const sequenceTokens = (batch: Batch, s: number, pad: number): Int32Array
   while (n < batch.length && batch.ids[s * batch.length + n] !== pad) n++;
   return batch.ids.slice(s * batch.length, s * batch.length + n);
 };
+
+/** The examples shortest first (stable): batched in this order, each batch pads less. */
+export const shortestFirst = (examples: readonly Example[]): Example[] => [...examples].sort((a, b) => a.tokens.length - b.tokens.length);

@@ -5,7 +5,7 @@
 import type { Gpt2Model } from '../decompile/gpt2Model.js';
 import { mulberry32 } from '../util/random.js';
 import { Tape } from './autodiff/tape.js';
-import { makeBatch, type Batch } from './batch.js';
+import { makeBatch, shortestFirst, type Batch } from './batch.js';
 import { gpt2Leaves, gpt2Logits } from './gpt2Graph.js';
 import { agreeingSequences, answersOf, predictionsOf } from './predictions.js';
 import { lengthsIn, sampleExamples } from './trainGpt2.js';
@@ -44,7 +44,7 @@ export const testBatches = (task: Task, bin: LengthBin, samples: number, seed: n
   if (lengths.length === 0) return [];
   const random = mulberry32(seed);
   const drawn = sampleExamples(task, random, lengths, samples);
-  const examples = byLength ? [...drawn].sort((a, b) => a.tokens.length - b.tokens.length) : drawn;
+  const examples = byLength ? shortestFirst(drawn) : drawn;
   const batches: Batch[] = [];
   for (let i = 0; i < examples.length; i += chunk) batches.push(makeBatch(task, examples.slice(i, i + chunk)));
   return batches;

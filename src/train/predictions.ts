@@ -9,7 +9,8 @@ import type { Task } from './tasks.js';
 /** Per sequence, per loss row: the predicted token id, or a bit mask (as a number array) of labels. */
 export type SequencePredictions = readonly (readonly number[])[];
 
-const argmaxRow = (logits: ArrayLike<number>, base: number, width: number): number => {
+/** The index of the largest of logits[base … base + width) (the first on a tie). */
+export const argmaxRow = (logits: ArrayLike<number>, base: number, width: number): number => {
   let best = 0;
   for (let j = 1; j < width; j++) if (logits[base + j] > logits[base + best]) best = j;
   return best;

@@ -12,7 +12,7 @@ import { isCompiledModel } from '../decompileModel.js';
 import { readGpt2 } from '../gpt2Files.js';
 import { compiledTask, linearizeCompiled } from './compiledPruning.js';
 import { pruneModel, type PruneCandidate, type PruneResult, type PruneSettings } from './prune.js';
-import { linearizeTrained } from './trainedModelPruning.js';
+import { linearizeTrained, type LinearizedTrained } from './trainedModelPruning.js';
 
 export interface PrunedDecompilation extends PruneResult {
   readonly task: string;
@@ -20,7 +20,7 @@ export interface PrunedDecompilation extends PruneResult {
   /** Match accuracy was measured on inputs of lengths 0 (1 for compiled models) … this. */
   readonly evalMaxLength: number;
   /** The fitted LayerNorm factors and the KL before and after, when fitted. */
-  readonly normFit?: { readonly factors: readonly number[]; readonly klBefore: number; readonly klAfter: number };
+  readonly normFit?: LinearizedTrained['normFit'];
 }
 
 export const decompilePruned = (

@@ -17,6 +17,7 @@
 import { basisSize, dimensionName } from '../drasp/basis.js';
 import type { DraspRun } from '../drasp/interpreter.js';
 import type { DraspProgram, ElementwiseFunction, VariableStatement } from '../drasp/program.js';
+import { argmaxRow } from '../../train/predictions.js';
 import { ridgeLeastSquares } from './leastSquares.js';
 
 export type MlpPrimitiveName = 'exists' | 'is_pure' | 'balance' | 'sharpen' | 'harden';
@@ -167,12 +168,6 @@ export const mlpPrimitiveCandidates = (rows: Float64Array, n: number, dimName: (
   return candidates;
 };
 
-const argmax = (x: Float64Array): number => {
-  let best = 0;
-  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
-  return best;
-};
-
 /** Rows of `name`'s values across the runs, concatenated. */
 const stacked = (runs: readonly DraspRun[], name: string): Float64Array => {
   const parts = runs.map((run) => run.values.get(name) ?? new Float64Array(0));
@@ -215,7 +210,7 @@ export const mlpReplacements = (program: DraspProgram, statement: VariableStatem
   const contextIds = new Int32Array(rows);
   if (context !== undefined) {
     const tok = stacked(runs, context.name);
-    for (let r = 0; r < rows; r++) contextIds[r] = argmax(tok.subarray(r * contextSize, (r + 1) * contextSize));
+    for (let r = 0; r < rows; r++) contextIds[r] = argmaxRow(tok, r * contextSize, contextSize);
   }
   const mean = new Float64Array(units);
   for (let r = 0; r < rows; r++) for (let u = 0; u < units; u++) mean[u] += hs[r * units + u] / rows;
@@ -257,7 +252,7 @@ export const mlpReplacements = (program: DraspProgram, statement: VariableStatem
         const g = new Float64Array(width);
         primitive.features(values[targetIndex], g);
         g[primitive.width] = 1;
-        const c = contextIndex < 0 ? 0 : argmax(values[contextIndex]);
+        const c = contextIndex < 0 ? 0 : argmaxRow(values[contextIndex], 0, contextSize);
         output.fill(0);
         for (let k = 0; k < width; k++) {
           if (g[k] === 0) continue;

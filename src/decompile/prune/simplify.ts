@@ -23,7 +23,7 @@
  */
 import { basisSize } from '../drasp/basis.js';
 import { maxAbs, type Matrix } from '../drasp/matrix.js';
-import type { DraspProgram, SelectTerm, SelectorStatement, Statement, VariableStatement } from '../drasp/program.js';
+import type { DraspProgram, ElementwiseFunction, ProjectLine, SelectTerm, SelectorStatement, Statement, VariableStatement } from '../drasp/program.js';
 import type { DraspRun } from '../drasp/interpreter.js';
 import { withoutDeadStatements } from '../reparam/expandPaths.js';
 import { mlpReplacements } from './mlpPrimitives.js';
@@ -34,6 +34,13 @@ export interface Simplification {
   /** What was changed, in order. */
   readonly changes: readonly string[];
 }
+
+/** A variable computed by an opaque elementwise function: an MLP (or a table) of its inputs. */
+type OpaqueMlp = VariableStatement & {
+  readonly definition: { readonly kind: 'elementwise'; readonly inputs: readonly string[]; readonly fn: Extract<ElementwiseFunction, { kind: 'opaque' }> };
+};
+
+const isOpaqueMlp = (s: Statement): s is OpaqueMlp => s.kind === 'variable' && s.definition.kind === 'elementwise' && s.definition.fn.kind === 'opaque';
 
 const withStatements = (program: DraspProgram, statements: readonly Statement[]): DraspProgram => ({
   ...program,
@@ -131,20 +138,27 @@ const roundSelectors = (program: DraspProgram, attempt: (candidate: DraspProgram
 
 const selectors = (program: DraspProgram): SelectorStatement[] => program.statements.filter((s): s is SelectorStatement => s.kind === 'selector');
 
-const withoutProject = (program: DraspProgram, index: number, means: ReadonlyMap<string, Float64Array>): DraspProgram => {
-  const line = program.output.projects[index];
-  const mean = means.get(line.input) as Float64Array;
+/** The project lines `valueOf` gives a constant input for, folded into the constant logits. */
+const foldProjects = (program: DraspProgram, valueOf: (line: ProjectLine, index: number) => Float64Array | undefined): DraspProgram => {
   const bias = Float64Array.from(program.output.bias);
-  for (let i = 0; i < line.op.rows; i++) for (let j = 0; j < line.op.cols; j++) bias[j] += mean[i] * line.op.data[i * line.op.cols + j];
-  const output = { ...program.output, bias, projects: program.output.projects.filter((_, i) => i !== index) };
+  const projects = program.output.projects.filter((line, index) => {
+    const value = valueOf(line, index);
+    if (value === undefined) return true;
+    for (let i = 0; i < line.op.rows; i++) for (let j = 0; j < line.op.cols; j++) bias[j] += value[i] * line.op.data[i * line.op.cols + j];
+    return false;
+  });
+  const output = { ...program.output, bias, projects };
   return { ...program, output, statements: withoutDeadStatements(program.statements, output.projects) };
 };
+
+const withoutProject = (program: DraspProgram, index: number, means: ReadonlyMap<string, Float64Array>): DraspProgram =>
+  foldProjects(program, (line, i) => (i === index ? (means.get(line.input) as Float64Array) : undefined));
 
 const withoutMlpInput = (program: DraspProgram, variable: string, input: string, means: ReadonlyMap<string, Float64Array>): DraspProgram =>
   withStatements(
     program,
     program.statements.map((s): Statement => {
-      if (s.kind !== 'variable' || s.name !== variable || s.definition.kind !== 'elementwise' || s.definition.fn.kind !== 'opaque') return s;
+      if (!isOpaqueMlp(s) || s.name !== variable) return s;
       const fn = s.definition.fn;
       const at = s.definition.inputs.indexOf(input);
       const fixed = means.get(input) as Float64Array;
@@ -166,24 +180,17 @@ const withoutMlpInput = (program: DraspProgram, variable: string, input: string,
 const foldConstantMlps = (program: DraspProgram, changes: string[]): DraspProgram => {
   const constants = new Map<string, Float64Array>();
   for (const s of program.statements) {
-    if (!isOpaqueMlp(s) || s.definition.kind !== 'elementwise' || s.definition.fn.kind !== 'opaque' || s.definition.inputs.length > 0) continue;
+    if (!isOpaqueMlp(s) || s.definition.inputs.length > 0) continue;
     const value = new Float64Array(basisSize(s.basis));
     s.definition.fn.apply([], value);
     constants.set(s.name, value);
   }
-  const folded = program.output.projects.filter((line) => constants.has(line.input));
-  if (folded.length === 0) return program;
-  const bias = Float64Array.from(program.output.bias);
-  for (const line of folded) {
-    const value = constants.get(line.input) as Float64Array;
-    for (let i = 0; i < line.op.rows; i++) for (let j = 0; j < line.op.cols; j++) bias[j] += value[i] * line.op.data[i * line.op.cols + j];
-    changes.push(`logits: project(inp=${line.input}) folded into the constant logits (${line.input} reads nothing that varies)`);
-  }
-  const output = { ...program.output, bias, projects: program.output.projects.filter((line) => !constants.has(line.input)) };
-  return { ...program, output, statements: withoutDeadStatements(program.statements, output.projects) };
+  return foldProjects(program, (line) => {
+    const value = constants.get(line.input);
+    if (value !== undefined) changes.push(`logits: project(inp=${line.input}) folded into the constant logits (${line.input} reads nothing that varies)`);
+    return value;
+  });
 };
-
-const isOpaqueMlp = (s: Statement): s is VariableStatement => s.kind === 'variable' && s.definition.kind === 'elementwise' && s.definition.fn.kind === 'opaque';
 
 const replaceStatement = (program: DraspProgram, statement: VariableStatement): DraspProgram =>
   withStatements(
@@ -220,8 +227,7 @@ export const simplifyProgram = (
     const input = current.output.projects[i].input;
     attempt(withoutProject(current, i, means), `logits: dropped project(inp=${input})`);
   }
-  for (const statement of [...current.statements]) {
-    if (statement.kind !== 'variable' || statement.definition.kind !== 'elementwise' || statement.definition.fn.kind !== 'opaque') continue;
+  for (const statement of current.statements.filter(isOpaqueMlp)) {
     for (const input of [...statement.definition.inputs].reverse()) {
       if (!current.statements.some((s) => s.name === statement.name)) break;
       attempt(withoutMlpInput(current, statement.name, input, means), `${statement.name}: ${input} fixed at its mean`);
@@ -263,7 +269,7 @@ export const simplifyProgram = (
   }
 
   const tabled = current.statements.map((s): Statement => {
-    if (!isOpaqueMlp(s) || s.definition.kind !== 'elementwise' || s.definition.fn.kind !== 'opaque') return s;
+    if (!isOpaqueMlp(s)) return s;
     const inputs = s.definition.inputs;
     const kinds = new Set(inputs.map((i) => basisKind(current, i)));
     const kind = kinds.size === 1 ? [...kinds][0] : undefined;
