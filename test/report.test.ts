@@ -4,7 +4,7 @@
  * embedded weights and the decoded output is read back.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -71,6 +71,69 @@ describe('raspc report', () => {
       await page.click('#raspc-run');
       const run = spawnSync(process.execPath, [CLI, 'run', 'examples/frac_prevs.rasp', '--input', 'h e l l o'], { encoding: 'utf8' });
       expect(await page.textContent('#raspc-output')).toBe(run.stdout.trim());
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe('raspc report with script-like tokens and file names', () => {
+  // Each would set window.__raspcPwned if the page ever parsed it as markup or script.
+  const IMG = '<img/src/onerror=window.__raspcPwned=1>';
+  const CLOSE = '</script><script>window.__raspcPwned=2</script>';
+  const QUOTES = `"'&amp;<!--`;
+  const SVG = '<svg/onload=window.__raspcPwned=3>';
+  const vocab = [IMG, CLOSE, QUOTES, SVG];
+  // the file name and a comment of the program reach the page too
+  const name = join(dir, '"><img src=y onerror=window.__raspcPwned=4>.rasp');
+  const html = join(dir, 'hostile.html');
+
+  it('no token, file name or program text runs as script; they are shown as text', async () => {
+    writeFileSync(name, `# </script><script>window.__raspcPwned=5</script> <img src=z onerror=window.__raspcPwned=6>\n${readFileSync('examples/reverse.rasp', 'utf8')}`);
+    report(name, vocab.join(','), 4, html);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      const dialogs: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
+      await page.addInitScript({ content: "window.alert = () => { window.__raspcPwned = 'alert'; };" });
+      await page.goto(pathToFileURL(html).href);
+      // nothing beyond the page's own markup: no images, no svg outside the DAG picture, its two scripts
+      const onlyOwnMarkup = async (): Promise<void> => {
+        expect(await page.locator('img').count()).toBe(0);
+        expect(await page.locator('svg').count()).toBe(1);
+        expect(await page.locator('script').count()).toBe(2);
+        expect(await page.evaluate('typeof window.__raspcPwned')).toBe('undefined');
+      };
+      await onlyOwnMarkup();
+      for (const input of [[IMG, CLOSE, QUOTES, SVG], [SVG, IMG], [QUOTES]]) {
+        await page.fill('#raspc-input', input.join(' '));
+        await page.click('#raspc-run');
+        await onlyOwnMarkup();
+        expect(await page.textContent('#raspc-error')).toBe('');
+        expect(await page.textContent('#raspc-output')).toBe([...input].reverse().join(' '));
+        const residual = (await page.textContent('#raspc-residual')) ?? '';
+        for (const token of input) expect(residual).toContain(token);
+        for (const token of vocab) expect(residual).toContain(`tokens:${token}`);
+        expect(await page.textContent('#raspc-attention')).toContain(`1 ${input[0]}`);
+      }
+      // a token outside the vocabulary is echoed in the error as text
+      await page.fill('#raspc-input', '<img/src/onerror=window.__raspcPwned=7>');
+      await page.click('#raspc-run');
+      expect(await page.textContent('#raspc-error')).toContain('<img/src/onerror=window.__raspcPwned=7> is not in the vocabulary');
+      // the static parts show the names as text
+      expect(await page.title()).toBe('"><img src=y onerror=window.__raspcPwned=4>.rasp — raspc report');
+      expect(await page.textContent('h1')).toBe('"><img src=y onerror=window.__raspcPwned=4>.rasp');
+      expect(await page.textContent('#raspc-program')).toContain('# </script><script>window.__raspcPwned=5</script> <img src=z');
+      expect(await page.inputValue('#raspc-input')).toBe('<img/src/onerror=window.__raspcPwned=7>');
+      await onlyOwnMarkup();
+      expect(dialogs).toEqual([]);
+      expect(errors).toEqual([]);
     } finally {
       await browser.close();
     }

@@ -19,9 +19,10 @@ export interface ReportInput {
   readonly exampleInput: string;
 }
 
-const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Text (file names, program source, labels, tokens, notes) as HTML text or a quoted attribute value. */
+const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
-/** JSON safe inside a <script> element. */
+/** JSON safe inside a <script> element: no `<` at all, so no `</script>` or `<!--` can end or change it. */
 const scriptJson = (x: unknown): string => JSON.stringify(x).replace(/</g, '\\u003c');
 
 const base64 = (data: Float32Array): string => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');

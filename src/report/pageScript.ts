@@ -117,19 +117,37 @@ export const PAGE_SCRIPT = String.raw`
 
   const show = (v) => (v === null ? 'None' : String(v));
 
+  // Every label (tokens, values, direction names) is put in as text, never parsed as markup.
+  function element(tag, text) {
+    const e = document.createElement(tag);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
   function table(title, rows, cols, value, scale) {
-    let html = '<h4>' + title + '</h4><table class="grid"><tr><th></th>' + cols.map((c) => '<th>' + c + '</th>').join('') + '</tr>';
+    const block = document.createDocumentFragment();
+    block.appendChild(element('h4', title));
+    const grid = element('table');
+    grid.className = 'grid';
+    const header = element('tr');
+    header.appendChild(element('th'));
+    for (const col of cols) header.appendChild(element('th', col));
+    grid.appendChild(header);
     rows.forEach((r, a) => {
-      html += '<tr><th>' + r + '</th>';
+      const row = element('tr');
+      row.appendChild(element('th', r));
       cols.forEach((_, b) => {
         const v = value(a, b);
         const alpha = Math.min(1, Math.abs(v) / scale);
-        const colour = v >= 0 ? 'rgba(200,30,30,' + alpha + ')' : 'rgba(30,60,200,' + alpha + ')';
-        html += '<td style="background:' + colour + '" title="' + v.toFixed(4) + '">' + (Math.abs(v) >= 0.005 ? v.toFixed(2) : '') + '</td>';
+        const cell = element('td', Math.abs(v) >= 0.005 ? v.toFixed(2) : '');
+        cell.style.background = v >= 0 ? 'rgba(200,30,30,' + alpha + ')' : 'rgba(30,60,200,' + alpha + ')';
+        cell.title = v.toFixed(4);
+        row.appendChild(cell);
       });
-      html += '</tr>';
+      grid.appendChild(row);
     });
-    return html + '</table>';
+    block.appendChild(grid);
+    return block;
   }
 
   function run() {
@@ -151,16 +169,15 @@ export const PAGE_SCRIPT = String.raw`
     const positions = ['<bos>'].concat(tokens).map((t, i) => i + ' ' + t);
     const stages = ['embed'];
     for (let l = 0; l < c.n_layers; l++) stages.push('layer ' + l + ' attn', 'layer ' + l + ' mlp');
-    let html = '';
-    r.residuals.forEach((x, s) => { html += table('residual after ' + stages[s], positions, model.residual, (a, b) => x[a * d + b], 1); });
-    document.getElementById('raspc-residual').innerHTML = html;
-    html = '';
+    const residual = document.getElementById('raspc-residual');
+    residual.replaceChildren(...r.residuals.map((x, s) => table('residual after ' + stages[s], positions, model.residual, (a, b) => x[a * d + b], 1)));
+    const attention = document.getElementById('raspc-attention');
+    attention.replaceChildren();
     r.attention.forEach((patterns, l) => patterns.forEach((p, h) => {
       const node = model.heads[l + ':' + h];
       if (node === undefined) return;
-      html += table('layer ' + l + ' head ' + h + ' (' + node + '): query × key', positions, positions, (a, b) => p[a * ids.length + b], 1);
+      attention.appendChild(table('layer ' + l + ' head ' + h + ' (' + node + '): query × key', positions, positions, (a, b) => p[a * ids.length + b], 1));
     }));
-    document.getElementById('raspc-attention').innerHTML = html;
   }
 
   document.getElementById('raspc-run').addEventListener('click', run);
