@@ -13,8 +13,12 @@ describe('the library API (package main: dist/src/index.js)', () => {
     expect(api.evaluate(reverse, ['a', 'b', 'c'])).toEqual(Either.right(['c', 'b', 'a']));
     const bounds = api.makeBounds(['a', 'b', 'c'], 8, false);
     if (Either.isLeft(bounds)) throw new Error('bounds');
-    const compiled = api.compile(reverse, bounds.right);
+    const compiled = await api.compile(reverse, bounds.right);
     if (Either.isLeft(compiled)) throw new Error('compile');
+    expect(compiled.right.certificate.verdict).toBe('verified');
+    expect(compiled.right.model.manifest.certification.verdict).toBe('verified');
+    const raw = api.compileUnverified(reverse, bounds.right);
+    expect(Either.isRight(raw) && raw.right.model.manifest.certification.verdict).toBe('unverified');
     expect(api.runModel(compiled.right.model, ['a', 'b', 'c'])).toEqual(Either.right(['c', 'b', 'a']));
     expect(Object.keys(api.exportFiles(compiled.right.model, 'tl')).sort()).toEqual(['config.json', 'encoders.json', 'model.safetensors']);
     const checked = await api.verify(reverse, bounds.right, { method: 'lemmas' });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as Either from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { writeModel } from '../src/model/files.js';
+import { certifyCompilation } from '../src/proofs/certifyCompilation.js';
 import { findEntry } from '../src/lib/index.js';
 import { lookupTables } from '../src/pictures/lookupTables.js';
 import { pictureSpec } from '../src/pictures/index.js';
@@ -23,9 +24,11 @@ const raspc = (...args: string[]): { code: number; stdout: string; stderr: strin
 const dir = mkdtempSync(join(tmpdir(), 'raspc-show-'));
 const sortEntry = findEntry('sort');
 if (sortEntry === undefined) throw new Error('sort');
-const sort = compiled(sortEntry.build(), bounds([1, 2, 3, 4], 5)).model;
+const certified = await certifyCompilation(sortEntry.build(), compiled(sortEntry.build(), bounds([1, 2, 3, 4], 5)));
+if (Either.isLeft(certified) || certified.right.certificate.verdict !== 'verified') throw new Error('sort is not certified');
+const sort = certified.right.model;
 const modelDir = join(dir, 'sort');
-if (Either.isLeft(writeModel(modelDir, sort))) throw new Error('cannot write the model');
+if (Either.isLeft(writeModel(modelDir, sort, certified.right.certificateText))) throw new Error('cannot write the model');
 
 /** Text of every <text> element of an SVG. */
 const texts = (svg: string): string[] =>

@@ -73,9 +73,10 @@ export const buildCli = (setExit: SetExit): Command => {
     .requiredOption('--max-len <n>', 'the maximum input length; the model is exact at every length up to it')
     .requiredOption('-o, --output <dir>', 'directory to write the model to')
     .option('--causal', 'compile a causal (decoder) model')
-    .option('--tracr-constants', "use Tracr's fixed precision (softmax coldness 100, MLP large number 100) instead of deriving it; for demonstrating Tracr's failures")
+    .option('--tracr-constants', "use Tracr's fixed precision (softmax coldness 100, MLP large number 100) instead of deriving it; for demonstrating Tracr's failures (needs --no-verify: such models fail certification)")
+    .option('--no-verify', 'write the model without certifying it (marked unverified in the manifest; every reader warns)')
     .option('--json', 'print one JSON object')
-    .addHelpText('after', '\nExample:\n  raspc compile examples/reverse.rasp --vocab a,b,c,d --max-len 5 -o out/reverse')
+    .addHelpText('after', '\nThe model is certified at the bounds before it is written (certificate.json beside it); a model that\nfails is not written (exit 1 with the counterexample, 2 when nothing settles it).\nExample:\n  raspc compile examples/reverse.rasp --vocab a,b,c,d --max-len 5 -o out/reverse')
     .action((path: string, options) => setExit(compileCommand(path, options)));
 
   program

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as Either from 'fp-ts/lib/Either.js';
 import { printProgram } from '../ast/printer.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import { readModel } from '../model/files.js';
+import { readModel, unverifiedWarning } from '../model/files.js';
 import { MODEL_FORMAT } from '../model/model.js';
 import { taskByName } from '../train/tasks.js';
 import { readTaskRecord } from '../train/trainedModel.js';
@@ -29,6 +29,8 @@ export interface Decompiled {
   /** Operations (RASP) or paths (D-RASP). */
   readonly size: number;
   readonly notes: readonly string[];
+  /** Problems worth a warning (an uncertified compiled model). */
+  readonly warnings: readonly Diagnostic[];
 }
 
 /** Random token sequences for estimating LayerNorm scales (seeded: same model, same program). */
@@ -64,16 +66,18 @@ export const decompileModel = (dir: string, format: DecompileFormat): Either.Eit
   if (isCompiledModel(dir)) {
     const model = readModel(dir);
     if (Either.isLeft(model)) return model;
+    const unverified = unverifiedWarning(dir, model.right);
+    const warnings = unverified === undefined ? [] : [unverified];
     if (format === 'rasp') {
       const r = recoverProgram(model.right);
       if (Either.isLeft(r)) return r;
       const text = printProgram(r.right.program);
       if (Either.isLeft(text)) return text;
-      return Either.right({ text: text.right, kind: 'compiled', size: programSize(r.right.program), notes: r.right.blocks });
+      return Either.right({ text: text.right, kind: 'compiled', size: programSize(r.right.program), notes: r.right.blocks, warnings });
     }
     const r = reparameterize(compiledAsLinearized(model.right));
     if (Either.isLeft(r)) return r;
-    return Either.right({ text: printDrasp(r.right.program), kind: 'compiled', size: r.right.stats.paths, notes: [`${r.right.stats.paths} paths`] });
+    return Either.right({ text: printDrasp(r.right.program), kind: 'compiled', size: r.right.stats.paths, notes: [`${r.right.stats.paths} paths`], warnings });
   }
   if (format === 'rasp') {
     return Either.left([diagnostic('decompile/format', 'only models compiled by raspc decompile to RASP directly', { fix: 'use --format drasp for a GPT-2 model' })]);
@@ -92,5 +96,6 @@ export const decompileModel = (dir: string, format: DecompileFormat): Either.Eit
     kind: 'gpt2',
     size: r.right.stats.paths,
     notes: [`${r.right.stats.paths} paths`, 'linear-LayerNorm assumption: scales estimated on 64 random sequences (seed 20261122)'],
+    warnings: [],
   });
 };

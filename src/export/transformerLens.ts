@@ -4,7 +4,7 @@
  * in, output values out). docs/interop.md shows the load in Python.
  */
 import { valueToJson } from '../ast/value.js';
-import { modelFiles, MODEL_FILES } from '../model/files.js';
+import { weightsFile } from '../model/files.js';
 import { BOS_ID, PAD_ID, type CompiledModel } from '../model/model.js';
 
 export const TL_FILES = { weights: 'model.safetensors', config: 'config.json', encoders: 'encoders.json' } as const;
@@ -62,7 +62,7 @@ const json = (x: unknown): Uint8Array => new TextEncoder().encode(`${JSON.string
 
 /** The export's files, as bytes (deterministic). */
 export const transformerLensFiles = (model: CompiledModel): Record<string, Uint8Array> => ({
-  [TL_FILES.weights]: modelFiles(model)[MODEL_FILES.weights] as Uint8Array,
+  [TL_FILES.weights]: weightsFile(model),
   [TL_FILES.config]: json(hookedTransformerConfig(model)),
   [TL_FILES.encoders]: json(encoders(model)),
 });

@@ -3,7 +3,8 @@
  * `config.json` and `manifest.json`. Writing is deterministic (byte-identical for the same model);
  * reading validates everything and reports problems naming the file and field.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as Either from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts/lib/index.js';
@@ -21,24 +22,51 @@ import {
 } from './model.js';
 import { expectTensor, readSafetensors, tensorF32, toFloat32, writeSafetensors, type Tensor } from './safetensors.js';
 
-export const MODEL_FILES = { weights: 'model.safetensors', config: 'config.json', manifest: 'manifest.json' } as const;
+export const MODEL_FILES = {
+  weights: 'model.safetensors',
+  config: 'config.json',
+  manifest: 'manifest.json',
+  certificate: 'certificate.json',
+} as const;
 
 const json = (x: unknown): string => `${JSON.stringify(x, null, 2)}\n`;
 
-/** The three files' contents, as bytes (what `writeModel` writes). */
-export const modelFiles = (model: CompiledModel): Record<string, Uint8Array> => {
+export const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * The model's files, as bytes (what `writeModel` writes): weights, config and manifest, and the
+ * certificate when the manifest says the model is certified (its hash must match the manifest's).
+ */
+/** `model.safetensors` as bytes. */
+export const weightsFile = (model: CompiledModel): Uint8Array => {
   const tensors = new Map<string, Tensor>([...model.tensors].map(([name, x]) => [name, tensorF32(x.shape, x.data)]));
+  return writeSafetensors(tensors, { format: MODEL_FORMAT, program: model.manifest.program.hash });
+};
+
+export const modelFiles = (model: CompiledModel, certificate?: string): Record<string, Uint8Array> => {
+  const c = model.manifest.certification;
+  if (c.verdict === 'verified' && (certificate === undefined || sha256(certificate) !== c.certificate)) {
+    throw new Error('bug: a certified manifest needs the certificate whose hash it records');
+  }
   return {
-    [MODEL_FILES.weights]: writeSafetensors(tensors, { format: MODEL_FORMAT, program: model.manifest.program.hash }),
+    [MODEL_FILES.weights]: weightsFile(model),
     [MODEL_FILES.config]: new TextEncoder().encode(json(model.config)),
     [MODEL_FILES.manifest]: new TextEncoder().encode(json(model.manifest)),
+    ...(c.verdict === 'verified' ? { [MODEL_FILES.certificate]: new TextEncoder().encode(certificate) } : {}),
   };
 };
 
-export const writeModel = (dir: string, model: CompiledModel): Either.Either<readonly Diagnostic[], string[]> => {
+/**
+ * Writes a model directory. A certified model needs its certificate (the text whose hash the
+ * manifest records); an unverified one is written as such, and its readers warn. A certificate
+ * left from an earlier model in the directory is removed, so it never sits beside another model.
+ */
+export const writeModel = (dir: string, model: CompiledModel, certificate?: string): Either.Either<readonly Diagnostic[], string[]> => {
   try {
     mkdirSync(dir, { recursive: true });
-    const files = modelFiles(model);
+    const files = modelFiles(model, certificate);
+    const stale = join(dir, MODEL_FILES.certificate);
+    if (files[MODEL_FILES.certificate] === undefined && existsSync(stale)) rmSync(stale);
     for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
     return Either.right(Object.keys(files).map((f) => join(dir, f)));
   } catch (e) {
@@ -80,6 +108,10 @@ const ManifestCodec = t.type({
   allocation: t.unknown,
   parameters: t.number,
   notes: t.readonlyArray(t.string),
+  certification: t.union([
+    t.type({ verdict: t.literal('verified'), method: t.string, claim: t.string, certificate: t.string }),
+    t.type({ verdict: t.literal('unverified') }),
+  ]),
 });
 
 const readJson = (path: string): Either.Either<readonly Diagnostic[], unknown> => {
@@ -149,5 +181,39 @@ export const readModel = (dir: string): Either.Either<readonly Diagnostic[], Com
     else tensors.set(name, { shape, data: data.right });
   }
   if (problems.length > 0) return Either.left(problems);
+  const certified = checkCertificateFile(dir, manifest.right.certification);
+  if (Either.isLeft(certified)) return certified;
   return Either.right({ config: c, manifest: manifest.right as unknown as Manifest, tensors });
 };
+
+/** A certified model's `certificate.json` must be there and be the one its manifest records. */
+const checkCertificateFile = (dir: string, c: Manifest['certification']): Either.Either<readonly Diagnostic[], void> => {
+  if (c.verdict !== 'verified') return Either.right(undefined);
+  const path = join(dir, MODEL_FILES.certificate);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    return Either.left([
+      diagnostic('model/missing-file', `${path}: no such file, but the manifest says the model is certified`, {
+        fix: 'keep certificate.json beside the model, or recompile with `raspc compile`',
+      }),
+    ]);
+  }
+  if (sha256(bytes) !== c.certificate) {
+    return Either.left([
+      diagnostic('model/certificate-mismatch', `${path} is not the certificate the manifest records (SHA-256 differs)`, {
+        fix: 'the certificate was edited or belongs to another model: recompile with `raspc compile`',
+      }),
+    ]);
+  }
+  return Either.right(undefined);
+};
+
+/** The warning every reader of an unverified model prints (undefined for a certified one). */
+export const unverifiedWarning = (dir: string, model: CompiledModel): Diagnostic | undefined =>
+  model.manifest.certification.verdict === 'unverified'
+    ? diagnostic('model/unverified', `${join(dir, MODEL_FILES.manifest)}: this model is not certified (written with --no-verify)`, {
+        fix: 'run `raspc verify PROG --model DIR`, or recompile without --no-verify',
+      })
+    : undefined;

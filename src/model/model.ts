@@ -83,6 +83,18 @@ export interface NodeReport {
   readonly margins: Readonly<Record<string, number>>;
 }
 
+/**
+ * Whether the model was certified when it was written: `verified` carries the certificate's
+ * method, claim and the SHA-256 of `certificate.json` beside the model; `unverified` marks a model
+ * written without certification (`raspc compile --no-verify`, or the library's `compileUnverified`),
+ * on which every reader warns.
+ */
+export type Certification =
+  | { readonly verdict: 'verified'; readonly method: string; readonly claim: string; readonly certificate: string }
+  | { readonly verdict: 'unverified' };
+
+export const UNVERIFIED: Certification = { verdict: 'unverified' };
+
 export interface Manifest {
   readonly format: typeof MODEL_FORMAT;
   readonly version: typeof MODEL_FORMAT_VERSION;
@@ -104,6 +116,7 @@ export interface Manifest {
   readonly parameters: number;
   /** Choices the compiler made that differ from the program text (representations, rewrites). */
   readonly notes: readonly string[];
+  readonly certification: Certification;
 }
 
 export interface CompiledModel {

@@ -26,6 +26,7 @@ import {
   type NodeReport,
   type StagePlacement,
   type Tensor32,
+  UNVERIFIED,
 } from '../model/model.js';
 import type { Allocation } from './allocate.js';
 import type { LoweredNode, LoweredProgram } from './lower.js';
@@ -302,6 +303,7 @@ export const assemble = (input: AssemblyInput): Either.Either<readonly Diagnosti
     allocation: allocation.report,
     parameters: parameterCount(config),
     notes: input.notes,
+    certification: UNVERIFIED,
   };
   return Either.right({ config, manifest, tensors });
 };

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { valueToJson, type Value } from '../ast/value.js';
-import { modelFiles, MODEL_FILES } from '../model/files.js';
+import { weightsFile } from '../model/files.js';
 import type { CompiledModel } from '../model/model.js';
 import type { Lemma } from './lemmas/context.js';
 
@@ -54,7 +54,7 @@ export interface Certificate {
 
 export const modelHash = (model: CompiledModel): string =>
   createHash('sha256')
-    .update(modelFiles(model)[MODEL_FILES.weights] as Uint8Array)
+    .update(weightsFile(model))
     .digest('hex');
 
 /** JSON-safe numbers: non-finite ones as strings. */

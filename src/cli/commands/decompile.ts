@@ -3,7 +3,7 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { diagnostic } from '../../diagnostics.js';
 import { decompileModel, type DecompileFormat } from '../../decompile/decompileModel.js';
 import { EXIT } from '../exitCodes.js';
-import { failWith, makeOutput } from '../report.js';
+import { failWith, makeOutput, warn } from '../report.js';
 
 export interface DecompileOptions {
   readonly format?: string;
@@ -20,6 +20,7 @@ export const decompileCommand = (dir: string, options: DecompileOptions): number
   }
   const r = decompileModel(dir, format as DecompileFormat);
   if (Either.isLeft(r)) return failWith(out, r.left);
+  warn(out, r.right.warnings);
   if (options.output !== undefined) {
     try {
       writeFileSync(options.output, r.right.text.endsWith('\n') ? r.right.text : `${r.right.text}\n`);

@@ -8,7 +8,7 @@ import { programHeatmaps } from '../../decompile/prune/heatmaps.js';
 import { PRUNE_DEFAULTS, type PruneSettings } from '../../decompile/prune/prune.js';
 import { renderSvg } from '../../pictures/render.js';
 import { EXIT } from '../exitCodes.js';
-import { failWith, makeOutput } from '../report.js';
+import { failWith, makeOutput, warn } from '../report.js';
 
 export interface DecompilePruneOptions {
   readonly lambda?: string;
@@ -49,6 +49,7 @@ export const decompilePruneCommand = async (dir: string, options: DecompilePrune
   });
   if (Either.isLeft(result)) return failWith(out, result.left);
   const r = result.right;
+  warn(out, r.warnings ?? []);
   const chosen = r.best ?? [...r.candidates].sort((a, b) => b.match - a.match)[0];
   const program = r.simplified?.program ?? chosen.program;
   const lines = r.simplified?.lines ?? chosen.lines;

@@ -2,9 +2,9 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { showValue, valueToJson, type Value } from '../../ast/value.js';
 import { diagnostic } from '../../diagnostics.js';
 import { isUndecodable } from '../../model/decode.js';
-import { readModel } from '../../model/files.js';
 import { runModel } from '../../model/run.js';
 import { EXIT } from '../exitCodes.js';
+import { loadCompiledModel } from '../loadModel.js';
 import { parseInput } from '../inputs.js';
 import { failWith, makeOutput } from '../report.js';
 
@@ -16,7 +16,7 @@ export interface EvalOptions {
 /** `raspc eval DIR --input "a b c"`: run the compiled model and decode its output. */
 export const evalCommand = (dir: string, options: EvalOptions): number => {
   const out = makeOutput(options.json ?? false);
-  const model = readModel(dir);
+  const model = loadCompiledModel(out, dir);
   if (Either.isLeft(model)) return failWith(out, model.left);
   const input = parseInput(options.input);
   if (Either.isLeft(input)) return failWith(out, input.left);

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import * as Either from 'fp-ts/lib/Either.js';
 import { diagnostic } from '../../diagnostics.js';
 import { EXPORT_FORMATS, exportFiles, isExportFormat } from '../../export/index.js';
-import { readModel } from '../../model/files.js';
 import { EXIT } from '../exitCodes.js';
+import { loadCompiledModel } from '../loadModel.js';
 import { failWith, makeOutput } from '../report.js';
 
 export interface ExportOptions {
@@ -20,7 +20,7 @@ export const exportCommand = (dir: string, options: ExportOptions): number => {
   if (!isExportFormat(format)) {
     return failWith(out, [diagnostic('cli/bad-format', `unknown export format "${format}"`, { fix: `use one of ${EXPORT_FORMATS.join(', ')}` })]);
   }
-  const model = readModel(dir);
+  const model = loadCompiledModel(out, dir);
   if (Either.isLeft(model)) return failWith(out, model.left);
   const files = exportFiles(model.right, format);
   const written: string[] = [];

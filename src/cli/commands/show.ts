@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import * as Either from 'fp-ts/lib/Either.js';
 import { diagnostic } from '../../diagnostics.js';
-import { readModel } from '../../model/files.js';
 import { isPictureKind, pictureSpec, PICTURES } from '../../pictures/index.js';
 import { renderSvg, svgToPng } from '../../pictures/render.js';
 import { EXIT } from '../exitCodes.js';
+import { loadCompiledModel } from '../loadModel.js';
 import { parseInput } from '../inputs.js';
 import { failWith, makeOutput } from '../report.js';
 
@@ -25,7 +25,7 @@ export const showCommand = async (dir: string, options: ShowOptions): Promise<nu
   if (format === undefined) {
     return failWith(out, [diagnostic('cli/bad-output', `cannot tell the picture format from "${options.output}"`, { fix: 'end the output file name in .svg, .png or .json (the Vega-Lite spec)' })]);
   }
-  const model = readModel(dir);
+  const model = loadCompiledModel(out, dir);
   if (Either.isLeft(model)) return failWith(out, model.left);
   let input;
   if (options.input !== undefined) {

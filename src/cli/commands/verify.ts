@@ -2,11 +2,11 @@ import { writeFileSync } from 'node:fs';
 import * as Either from 'fp-ts/lib/Either.js';
 import pc from 'picocolors';
 import { diagnostic } from '../../diagnostics.js';
-import { readModel } from '../../model/files.js';
 import { certificateJson, type Method } from '../../proofs/certificate.js';
 import { verify } from '../../proofs/verify.js';
 import { shutdownZ3 } from '../../proofs/z3/solver.js';
 import { EXIT } from '../exitCodes.js';
+import { loadCompiledModel } from '../loadModel.js';
 import { loadProgram, parseBounds } from '../inputs.js';
 import { progressBar } from '../progress.js';
 import { failWith, makeOutput } from '../report.js';
@@ -40,7 +40,7 @@ export const verifyCommand = async (path: string, options: VerifyCommandOptions)
   if (Either.isLeft(bounds)) return failWith(out, bounds.left);
   let model;
   if (options.model !== undefined) {
-    const m = readModel(options.model);
+    const m = loadCompiledModel(out, options.model);
     if (Either.isLeft(m)) return failWith(out, m.left);
     model = m.right;
   }

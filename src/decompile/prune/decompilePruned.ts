@@ -7,7 +7,7 @@ import * as Either from 'fp-ts/lib/Either.js';
 import type { Diagnostic } from '../../diagnostics.js';
 import { taskByName } from '../../train/tasks.js';
 import { readTaskRecord } from '../../train/trainedModel.js';
-import { readModel } from '../../model/files.js';
+import { readModel, unverifiedWarning } from '../../model/files.js';
 import { isCompiledModel } from '../decompileModel.js';
 import { readGpt2 } from '../gpt2Files.js';
 import { compiledTask, linearizeCompiled } from './compiledPruning.js';
@@ -21,6 +21,8 @@ export interface PrunedDecompilation extends PruneResult {
   readonly evalMaxLength: number;
   /** The fitted LayerNorm factors and the KL before and after, when fitted. */
   readonly normFit?: LinearizedTrained['normFit'];
+  /** Problems worth a warning (an uncertified compiled model). */
+  readonly warnings?: readonly Diagnostic[];
 }
 
 export const decompilePruned = (
@@ -37,7 +39,9 @@ export const decompilePruned = (
     const { linearized, reference } = linearizeCompiled(compiled.right);
     const result = pruneModel(compiledTask(compiled.right), linearized, reference, { ...settings, trainMaxLength: maxLen, evalMaxLength: maxLen, fitNorms: false }, onCandidate);
     if (Either.isLeft(result)) return result;
-    return Either.right({ ...result.right, task: 'compiled', seconds: (Date.now() - started) / 1000, evalMaxLength: maxLen });
+    const unverified = unverifiedWarning(dir, compiled.right);
+    const warnings = unverified === undefined ? [] : [unverified];
+    return Either.right({ ...result.right, task: 'compiled', seconds: (Date.now() - started) / 1000, evalMaxLength: maxLen, warnings });
   }
   const model = readGpt2(dir);
   if (Either.isLeft(model)) return model;
