@@ -70,7 +70,9 @@ const file = fileURLToPath(import.meta.resolve('raspc/examples/reverse.rasp'));
 const program = right(parseProgram(readFileSync(file, 'utf8'), file), 'parse');
 const input: Value[] = ['a', 'b', 'c', 'd'];
 const bounds = right(makeBounds(['a', 'b', 'c', 'd'], 7, false), 'bounds');
-const { model } = right(compile(program, bounds), 'compile');
+const compiled = right(await compile(program, bounds), 'compile');
+if (compiled.certificate.verdict !== 'verified' || compiled.model.manifest.certification.verdict !== 'verified') fail('not certified');
+const { model } = compiled;
 const output = right(runModel(model, input), 'run');
 const oracle = right(evaluate(program, input), 'evaluate');
 // 21,844 inputs: above the threshold where the exhaustive check starts worker threads
