@@ -27,3 +27,11 @@ export const formatDiagnostic = (d: Diagnostic): string => {
 };
 
 export const isError = (d: Diagnostic): boolean => d.severity !== 'warning';
+
+/** One diagnostic for a list of problems (a command reports one line): the first, saying how many more there are. */
+export const firstOf = (problems: readonly Diagnostic[]): Diagnostic => {
+  const head = problems[0];
+  if (head === undefined) throw new Error('bug: firstOf of no problems');
+  const more = problems.length - 1;
+  return more === 0 ? head : { ...head, message: `${head.message} (and ${more} more problem${more === 1 ? '' : 's'})` };
+};

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as Either from 'fp-ts/lib/Either.js';
@@ -82,7 +82,11 @@ describe('compile certifies what it writes', () => {
     const edited = raspc('eval', out, '--input', 'a b');
     expect(edited.code).toBe(3);
     expect(edited.stderr.trim().split('\n')).toHaveLength(1);
-    expect(edited.stderr).toMatch(/certificate\.json is not the certificate the manifest records/);
+    expect(edited.stderr).toMatch(/certificate\.json (was changed|has \d+ bytes where).* after compilation/);
+    rmSync(path);
+    const removed = raspc('eval', out, '--input', 'a b');
+    expect(removed.code).toBe(3);
+    expect(removed.stderr).toMatch(/certificate\.json: no such file/);
   });
 
   it('the library compile certifies every library program at its bounds', { timeout: 600_000 }, async () => {

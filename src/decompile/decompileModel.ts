@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as Either from 'fp-ts/lib/Either.js';
 import { printProgram } from '../ast/printer.js';
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import { readModel, unverifiedWarning } from '../model/files.js';
+import { diagnostic, firstOf, type Diagnostic } from '../diagnostics.js';
+import { MODEL_FILES, readModel, unverifiedWarning } from '../model/files.js';
 import { MODEL_FORMAT } from '../model/model.js';
 import { taskByName } from '../train/tasks.js';
 import { readTaskRecord } from '../train/trainedModel.js';
@@ -50,10 +50,14 @@ const trainedVocabulary = (dir: string, size: number): readonly string[] | undef
   return Either.isRight(task) && task.right.vocab.length === size ? task.right.vocab : undefined;
 };
 
-/** Whether `dir` holds a model `raspc compile` wrote (its config.json says so). */
+/**
+ * Whether `dir` holds a model `raspc compile` wrote: it has a manifest.json, or its config.json
+ * says so. Either way it is read (and checked) as one, never as a foreign GPT-2 model.
+ */
 export const isCompiledModel = (dir: string): boolean => {
+  if (existsSync(join(dir, MODEL_FILES.manifest))) return true;
   try {
-    return (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { format?: unknown }).format === MODEL_FORMAT;
+    return (JSON.parse(readFileSync(join(dir, MODEL_FILES.config), 'utf8')) as { format?: unknown }).format === MODEL_FORMAT;
   } catch {
     return false;
   }
@@ -83,7 +87,7 @@ export const decompileModel = (dir: string, format: DecompileFormat): Either.Eit
     return Either.left([diagnostic('decompile/format', 'only models compiled by raspc decompile to RASP directly', { fix: 'use --format drasp for a GPT-2 model' })]);
   }
   const model = readGpt2(dir);
-  if (Either.isLeft(model)) return model;
+  if (Either.isLeft(model)) return Either.left([firstOf(model.left)]);
   const c = model.right.config;
   const scales = estimateLnScales(model.right, samplesFor(c.vocab_size, Math.min(c.n_positions, 50), 64));
   if (Either.isLeft(scales)) return scales;

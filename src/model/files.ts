@@ -1,15 +1,18 @@
 /**
  * A compiled model on disk: `model.safetensors` (float32 tensors, TransformerLens names),
- * `config.json` and `manifest.json`. Writing is deterministic (byte-identical for the same model);
- * reading validates everything and reports problems naming the file and field.
+ * `config.json` and `manifest.json`, whose integrity record holds the SHA-256 of the other files
+ * and of its own content (integrity.ts). Writing is deterministic (byte-identical for the same
+ * model). Reading refuses a damaged or edited directory with one diagnostic naming the file and
+ * what is wrong (docs/model-files.md lists every check).
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as Either from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts/lib/index.js';
 import { ValueCodec } from '../ast/codec.js';
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, firstOf, type Diagnostic } from '../diagnostics.js';
+import { configManifestProblems, nonFiniteWeight, weightsMetadataProblem, type ModelPaths } from './consistency.js';
+import { checkIntegrity, integrityRecord, sha256Hex, withoutIntegrity } from './integrity.js';
 import {
   expectedShape,
   MODEL_FORMAT,
@@ -29,30 +32,40 @@ export const MODEL_FILES = {
   certificate: 'certificate.json',
 } as const;
 
+const RECOMPILE = 'recompile the model with `raspc compile`';
+
 const json = (x: unknown): string => `${JSON.stringify(x, null, 2)}\n`;
 
-export const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
-
-/**
- * The model's files, as bytes (what `writeModel` writes): weights, config and manifest, and the
- * certificate when the manifest says the model is certified (its hash must match the manifest's).
- */
 /** `model.safetensors` as bytes. */
 export const weightsFile = (model: CompiledModel): Uint8Array => {
   const tensors = new Map<string, Tensor>([...model.tensors].map(([name, x]) => [name, tensorF32(x.shape, x.data)]));
   return writeSafetensors(tensors, { format: MODEL_FORMAT, program: model.manifest.program.hash });
 };
 
+/**
+ * The files' contents, as bytes (what `writeModel` writes): weights, config, the certificate when
+ * the manifest says the model is certified (its hash must be the manifest's), then the manifest
+ * with its integrity record over the others.
+ */
 export const modelFiles = (model: CompiledModel, certificate?: string): Record<string, Uint8Array> => {
   const c = model.manifest.certification;
-  if (c.verdict === 'verified' && (certificate === undefined || sha256(certificate) !== c.certificate)) {
+  if (c.verdict === 'verified' && (certificate === undefined || sha256Hex(certificate) !== c.certificate)) {
     throw new Error('bug: a certified manifest needs the certificate whose hash it records');
   }
-  return {
+  const files: Record<string, Uint8Array> = {
     [MODEL_FILES.weights]: weightsFile(model),
     [MODEL_FILES.config]: new TextEncoder().encode(json(model.config)),
-    [MODEL_FILES.manifest]: new TextEncoder().encode(json(model.manifest)),
     ...(c.verdict === 'verified' ? { [MODEL_FILES.certificate]: new TextEncoder().encode(certificate) } : {}),
+  };
+  // the manifest as it parses back (undefined fields dropped), so that its digest is the reader's
+  const manifest = JSON.parse(JSON.stringify(withoutIntegrity(model.manifest as unknown as Record<string, unknown>))) as Record<string, unknown>;
+  const withRecord = { ...manifest, integrity: integrityRecord(manifest, files) };
+  const { [MODEL_FILES.weights]: weights, [MODEL_FILES.config]: config, ...rest } = files;
+  return {
+    [MODEL_FILES.weights]: weights as Uint8Array,
+    [MODEL_FILES.config]: config as Uint8Array,
+    [MODEL_FILES.manifest]: new TextEncoder().encode(json(withRecord)),
+    ...rest,
   };
 };
 
@@ -74,29 +87,58 @@ export const writeModel = (dir: string, model: CompiledModel, certificate?: stri
   }
 };
 
+const integer = (name: string, min: number): t.Type<number, number, unknown> => {
+  const is = (u: unknown): u is number => Number.isSafeInteger(u) && (u as number) >= min;
+  return new t.Type<number, number, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c)), t.identity);
+};
+const Count = integer('a non-negative integer', 0);
+const Positive = integer('a positive integer', 1);
+
 const ConfigCodec = t.type({
   format: t.literal(MODEL_FORMAT),
   version: t.literal(MODEL_FORMAT_VERSION),
-  n_layers: t.number,
-  d_model: t.number,
-  n_heads: t.number,
-  d_head: t.number,
-  d_mlp: t.number,
-  d_vocab: t.number,
-  d_vocab_out: t.number,
-  n_ctx: t.number,
+  n_layers: Count,
+  d_model: Positive,
+  n_heads: Positive,
+  d_head: Positive,
+  d_mlp: Positive,
+  d_vocab: Positive,
+  d_vocab_out: Count,
+  n_ctx: Positive,
   act_fn: t.literal('relu'),
   normalization_type: t.null,
   attn_scale: t.literal(1),
   causal: t.boolean,
 });
 
+const Sublayer = t.union([t.literal('attn'), t.literal('mlp')]);
+
+const StageCodec = t.intersection([
+  t.type({ sublayer: Sublayer, layer: Count, role: t.string }),
+  t.partial({ head: Count, units: t.tuple([Count, Count]) }),
+]);
+
+const NodeCodec = t.intersection([
+  t.type({
+    label: t.string,
+    kind: t.string,
+    construction: t.string,
+    layer: integer('a layer (-1 for embeddings)', -1),
+    sublayer: t.union([t.literal('embed'), Sublayer]),
+    reads: t.readonlyArray(t.string),
+    stages: t.readonlyArray(StageCodec),
+    values: Count,
+    margins: t.record(t.string, t.number),
+  }),
+  t.partial({ declaredEncoding: t.string, representation: t.string }),
+]);
+
 const ManifestCodec = t.type({
   format: t.literal(MODEL_FORMAT),
   version: t.literal(MODEL_FORMAT_VERSION),
   program: t.type({ hash: t.string, output: t.string }),
-  bounds: t.type({ vocab: t.readonlyArray(ValueCodec), maxLen: t.number, causal: t.boolean }),
-  tokens: t.readonlyArray(t.type({ id: t.number, token: ValueCodec })),
+  bounds: t.type({ vocab: t.readonlyArray(ValueCodec), maxLen: Positive, causal: t.boolean }),
+  tokens: t.readonlyArray(t.type({ id: Count, token: ValueCodec })),
   residual: t.readonlyArray(t.type({ name: t.string, label: t.string })),
   output: t.type({
     label: t.string,
@@ -104,9 +146,9 @@ const ManifestCodec = t.type({
     values: t.readonlyArray(ValueCodec),
     tolerance: t.number,
   }),
-  nodes: t.readonlyArray(t.unknown),
-  allocation: t.unknown,
-  parameters: t.number,
+  nodes: t.readonlyArray(NodeCodec),
+  allocation: t.type({ layers: Count }),
+  parameters: Count,
   notes: t.readonlyArray(t.string),
   certification: t.union([
     t.type({ verdict: t.literal('verified'), method: t.string, claim: t.string, certificate: t.string }),
@@ -114,100 +156,155 @@ const ManifestCodec = t.type({
   ]),
 });
 
-const readJson = (path: string): Either.Either<readonly Diagnostic[], unknown> => {
-  let text: string;
+/** The bytes of `path`, or a diagnostic saying it cannot be read. */
+const readBytes = (path: string): Either.Either<Diagnostic, Uint8Array> => {
   try {
-    text = readFileSync(path, 'utf8');
+    return Either.right(readFileSync(path));
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    return Either.left([
+    return Either.left(
       diagnostic('model/missing-file', `${path}: ${missing ? 'no such file' : (e as Error).message}`, {
         fix: 'point at a directory written by `raspc compile -o DIR`',
       }),
-    ]);
-  }
-  try {
-    return Either.right(JSON.parse(text) as unknown);
-  } catch (e) {
-    return Either.left([diagnostic('model/bad-json', `${path} is not valid JSON: ${(e as Error).message}`)]);
+    );
   }
 };
 
-const validate = <A>(codec: t.Decoder<unknown, A>, value: unknown, path: string): Either.Either<readonly Diagnostic[], A> => {
+const parseJson = (bytes: Uint8Array, path: string): Either.Either<Diagnostic, unknown> => {
+  try {
+    return Either.right(JSON.parse(new TextDecoder().decode(bytes)) as unknown);
+  } catch (e) {
+    return Either.left(diagnostic('model/bad-json', `${path} is not valid JSON (${(e as Error).message}): the file is damaged`, { fix: RECOMPILE }));
+  }
+};
+
+const validate = <A>(codec: t.Decoder<unknown, A>, value: unknown, path: string): Either.Either<Diagnostic, A> => {
   const r = codec.decode(value);
   if (Either.isRight(r)) return Either.right(r.right);
-  return Either.left(
-    r.left.slice(0, 5).map((e) => {
-      const field = e.context
-        .map((c) => c.key)
-        .filter((k) => k !== '' && !/^\d+$/.test(k))
-        .join('.');
-      return diagnostic('model/bad-field', `${path}: field ${field || '(root)'} is invalid (got ${JSON.stringify(e.value) ?? 'nothing'})`, {
-        fix: 'recompile the model with `raspc compile`',
-      });
-    }),
-  );
+  const first = r.left[0] as t.ValidationError;
+  const field = first.context
+    .map((c) => c.key)
+    .filter((k) => k !== '' && !/^\d+$/.test(k))
+    .join('.');
+  const shown = (JSON.stringify(first.value) ?? 'nothing').slice(0, 60);
+  return Either.left(diagnostic('model/bad-field', `${path}: field ${field || '(root)'} is invalid (got ${shown})`, { fix: RECOMPILE }));
 };
 
-/** Reads and validates a model directory. */
-export const readModel = (dir: string): Either.Either<readonly Diagnostic[], CompiledModel> => {
-  const configPath = join(dir, MODEL_FILES.config);
-  const manifestPath = join(dir, MODEL_FILES.manifest);
-  const weightsPath = join(dir, MODEL_FILES.weights);
-  const config = Either.chain((v: unknown) => validate(ConfigCodec, v, configPath))(readJson(configPath));
-  if (Either.isLeft(config)) return config;
-  const manifest = Either.chain((v: unknown) => validate(ManifestCodec, v, manifestPath))(readJson(manifestPath));
-  if (Either.isLeft(manifest)) return manifest;
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(weightsPath);
-  } catch (e) {
-    return Either.left([diagnostic('model/missing-file', `${weightsPath}: ${(e as Error).message}`)]);
+const isGpt2Config = (json: unknown): boolean =>
+  typeof json === 'object' && json !== null && !('format' in json) && ('n_layer' in json || (json as { model_type?: unknown }).model_type === 'gpt2');
+
+/** The tensors the config calls for, each present, float32 and of the configured shape. */
+const configuredTensors = (config: ModelConfig, found: ReadonlyMap<string, Tensor>, weightsPath: string): Either.Either<Diagnostic, Map<string, Tensor32>> => {
+  const perLayer = tensorNames(1).length - tensorNames(0).length;
+  if (found.size !== tensorNames(0).length + perLayer * config.n_layers) {
+    const layers = (found.size - tensorNames(0).length) / perLayer;
+    const held = Number.isInteger(layers) && layers >= 0 ? `, the tensors of ${layers} layers` : '';
+    return Either.left(
+      diagnostic('model/tensor-count', `${weightsPath} holds ${found.size} tensors${held}; config.json gives n_layers ${config.n_layers}`, {
+        fix: `the files do not belong together or were edited; ${RECOMPILE}`,
+      }),
+    );
   }
-  const file = readSafetensors(bytes, weightsPath);
-  if (Either.isLeft(file)) return Either.left(file.left);
-  const c = config.right as ModelConfig;
   const tensors = new Map<string, Tensor32>();
   const problems: Diagnostic[] = [];
-  for (const name of tensorNames(c.n_layers)) {
-    const shape = expectedShape(c, name);
-    const found = expectTensor(file.right.tensors, name, shape, weightsPath);
-    if (Either.isLeft(found)) {
-      problems.push(...found.left);
+  for (const name of tensorNames(config.n_layers)) {
+    const shape = expectedShape(config, name);
+    const tensor = expectTensor(found, name, shape, weightsPath);
+    if (Either.isLeft(tensor)) {
+      problems.push(...tensor.left);
       continue;
     }
-    const data = toFloat32(found.right, name);
+    if (tensor.right.dtype !== 'F32') {
+      problems.push(diagnostic('model/bad-dtype', `${weightsPath}: tensor ${name} has dtype ${tensor.right.dtype}; raspc writes F32`, { fix: RECOMPILE }));
+      continue;
+    }
+    const data = toFloat32(tensor.right, name);
     if (Either.isLeft(data)) problems.push(...data.left);
     else tensors.set(name, { shape, data: data.right });
   }
-  if (problems.length > 0) return Either.left(problems);
-  const certified = checkCertificateFile(dir, manifest.right.certification);
-  if (Either.isLeft(certified)) return certified;
-  return Either.right({ config: c, manifest: manifest.right as unknown as Manifest, tensors });
+  return problems.length > 0 ? Either.left(firstOf(problems)) : Either.right(tensors);
 };
 
-/** A certified model's `certificate.json` must be there and be the one its manifest records. */
-const checkCertificateFile = (dir: string, c: Manifest['certification']): Either.Either<readonly Diagnostic[], void> => {
-  if (c.verdict !== 'verified') return Either.right(undefined);
+/**
+ * Reads a model directory and checks everything before anything runs: each file well-formed, the
+ * tensors of the shapes config.json gives and finite, the weights written for the program the
+ * manifest names, config.json and manifest.json in agreement, and every file as the manifest's
+ * integrity record says it was written. Left with exactly one diagnostic (naming the file and what
+ * is wrong) when any check fails.
+ */
+export const readModel = (dir: string): Either.Either<readonly Diagnostic[], CompiledModel> => {
+  const r = readChecked(dir);
+  return Either.isLeft(r) ? Either.left([r.left]) : r;
+};
+
+const readChecked = (dir: string): Either.Either<Diagnostic, CompiledModel> => {
+  const paths: ModelPaths = { config: join(dir, MODEL_FILES.config), manifest: join(dir, MODEL_FILES.manifest), weights: join(dir, MODEL_FILES.weights) };
+  const configBytes = readBytes(paths.config);
+  if (Either.isLeft(configBytes)) return configBytes;
+  const configJson = parseJson(configBytes.right, paths.config);
+  if (Either.isLeft(configJson)) return configJson;
+  if (isGpt2Config(configJson.right)) {
+    return Either.left(
+      diagnostic('model/foreign', `${dir} holds a HuggingFace GPT-2 model (its config.json has no raspc format), not one raspc compiled`, {
+        fix: 'this command reads directories written by `raspc compile`; `raspc decompile DIR --format drasp` reads GPT-2 models',
+      }),
+    );
+  }
+  const config = validate(ConfigCodec, configJson.right, paths.config);
+  if (Either.isLeft(config)) return config;
+
+  const manifestBytes = readBytes(paths.manifest);
+  if (Either.isLeft(manifestBytes)) return manifestBytes;
+  const manifestJson = parseJson(manifestBytes.right, paths.manifest);
+  if (Either.isLeft(manifestJson)) return manifestJson;
+  const decoded = validate(ManifestCodec, manifestJson.right, paths.manifest);
+  if (Either.isLeft(decoded)) return decoded;
+  const raw = manifestJson.right as Record<string, unknown>;
+  const manifest = withoutIntegrity(raw) as unknown as Manifest;
+
+  const weightsBytes = readBytes(paths.weights);
+  if (Either.isLeft(weightsBytes)) return weightsBytes;
+  const file = readSafetensors(weightsBytes.right, paths.weights);
+  if (Either.isLeft(file)) return Either.left({ ...firstOf(file.left), fix: `the file is damaged or was replaced; ${RECOMPILE}` });
+  const tensors = configuredTensors(config.right, file.right.tensors, paths.weights);
+  if (Either.isLeft(tensors)) return tensors;
+  const nonFinite = nonFiniteWeight(tensors.right, paths.weights);
+  if (nonFinite !== undefined) return Either.left(nonFinite);
+  const metadata = weightsMetadataProblem(file.right.metadata, manifest, paths);
+  if (metadata !== undefined) return Either.left(metadata);
+  const inconsistent = configManifestProblems(config.right, manifest, paths);
+  if (inconsistent.length > 0) return Either.left(firstOf(inconsistent));
+
+  const known: Readonly<Record<string, Uint8Array>> = { [MODEL_FILES.config]: configBytes.right, [MODEL_FILES.weights]: weightsBytes.right };
+  const read = (name: string): Uint8Array | undefined => {
+    const bytes = known[name];
+    if (bytes !== undefined) return bytes;
+    const other = readBytes(join(dir, name));
+    return Either.isRight(other) ? other.right : undefined;
+  };
+  const integrity = checkIntegrity(dir, MODEL_FILES.manifest, raw, [MODEL_FILES.config, MODEL_FILES.weights], read);
+  if (Either.isLeft(integrity)) return integrity;
+  const certified = certificateProblem(dir, manifest.certification, read);
+  if (certified !== undefined) return Either.left(certified);
+  return Either.right({ config: config.right, manifest, tensors: tensors.right });
+};
+
+/** A certified model's `certificate.json` must be there and be the one its manifest's verdict rests on. */
+const certificateProblem = (dir: string, c: Manifest['certification'], read: (name: string) => Uint8Array | undefined): Diagnostic | undefined => {
+  if (c.verdict !== 'verified') return undefined;
   const path = join(dir, MODEL_FILES.certificate);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    return Either.left([
-      diagnostic('model/missing-file', `${path}: no such file, but the manifest says the model is certified`, {
-        fix: 'keep certificate.json beside the model, or recompile with `raspc compile`',
-      }),
-    ]);
+  const bytes = read(MODEL_FILES.certificate);
+  if (bytes === undefined) {
+    return diagnostic('model/missing-file', `${path}: no such file, but the manifest says the model is certified`, {
+      fix: 'keep certificate.json beside the model, or recompile with `raspc compile`',
+    });
   }
-  if (sha256(bytes) !== c.certificate) {
-    return Either.left([
-      diagnostic('model/certificate-mismatch', `${path} is not the certificate the manifest records (SHA-256 differs)`, {
-        fix: 'the certificate was edited or belongs to another model: recompile with `raspc compile`',
-      }),
-    ]);
+  if (sha256Hex(bytes) !== c.certificate) {
+    return diagnostic('model/certificate-mismatch', `${path} is not the certificate the manifest records (SHA-256 differs)`, {
+      fix: 'the certificate was edited or belongs to another model: recompile with `raspc compile`',
+    });
   }
-  return Either.right(undefined);
+  return undefined;
 };
 
 /** The warning every reader of an unverified model prints (undefined for a certified one). */

@@ -24,12 +24,24 @@ export interface CertificateCounterexample {
   readonly message: string;
 }
 
+export interface CertificateBounds {
+  readonly vocab: readonly unknown[];
+  readonly maxLen: number;
+  readonly causal: boolean;
+}
+
 export interface Certificate {
   readonly format: typeof CERTIFICATE_FORMAT;
   readonly version: typeof CERTIFICATE_VERSION;
   readonly program: { readonly hash: string; readonly output: string };
   readonly model: { readonly hash: string; readonly parameters: number; readonly layers: number; readonly dModel: number };
-  readonly bounds: { readonly vocab: readonly unknown[]; readonly maxLen: number; readonly causal: boolean };
+  /** The bounds verified: the verdict covers every input within them. */
+  readonly bounds: CertificateBounds;
+  /**
+   * The bounds the model was compiled for, when they differ from `bounds` (a model covers smaller
+   * bounds: docs/verification.md): the lemmas were proven there, which implies them for `bounds`.
+   */
+  readonly modelBounds?: CertificateBounds;
   readonly method: Method;
   readonly verdict: Verdict;
   /** What a `verified` verdict covers, in words. */

@@ -9,7 +9,7 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import type { SOp } from '../ast/program.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { sha256 } from '../model/files.js';
+import { sha256Hex } from '../model/integrity.js';
 import type { CompiledModel } from '../model/model.js';
 import { compile, type Compilation, type CompileOptions } from '../passes/compile.js';
 import type { Bounds } from '../typecheck/bounds.js';
@@ -69,7 +69,7 @@ export const certifyCompilation = async (
           ...model,
           manifest: {
             ...model.manifest,
-            certification: { verdict: 'verified', method: certifiedBy(certificate), claim: certificate.claim, certificate: sha256(certificateText) },
+            certification: { verdict: 'verified', method: certifiedBy(certificate), claim: certificate.claim, certificate: sha256Hex(certificateText) },
           },
         }
       : model;

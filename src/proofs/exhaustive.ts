@@ -1,6 +1,7 @@
 /**
  * The exhaustive checker: a compiled model is correct when, on EVERY input of length 1..maxLen
- * over the vocabulary (the manifest's bounds), its decoded output equals the interpreter's output
+ * over the vocabulary (the manifest's bounds, or bounds it covers: coveredBounds.ts), its decoded
+ * output equals the interpreter's output
  * position by position (numbers under `valuesClose`; an undecodable position is wrong).
  *
  * An input on which the interpreter itself fails (an EvalError, e.g. an ambiguous categorical
@@ -63,6 +64,14 @@ export interface ExhaustiveOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Stop at the first counterexample (default true); false checks every input and counts failures. */
   readonly stopAtFirst?: boolean;
+  /** Check these bounds (a vocabulary ⊆ the model's, a length ≤ its own) instead of the manifest's. */
+  readonly bounds?: CheckedBounds;
+}
+
+/** The inputs an exhaustive check enumerates: every one of length 1..maxLen over the vocabulary. */
+export interface CheckedBounds {
+  readonly vocab: readonly Value[];
+  readonly maxLen: number;
 }
 
 /** Below this many inputs, workers cost more to start than they save. */
@@ -113,17 +122,27 @@ export class RangeChecker {
   private readonly tolerance: number;
   /** Token ids per length (BOS first). */
   private readonly ids: Int32Array[];
+  /** The model's token id of each vocabulary item (digit). */
+  private readonly tokenIds: Int32Array;
   private readonly logits: Float64Array;
 
   constructor(
     private readonly program: SOp,
     readonly model: CompiledModel,
+    bounds: CheckedBounds = model.manifest.bounds,
   ) {
     this.prepared = new PreparedModel(model);
-    const { vocab, maxLen, causal } = model.manifest.bounds;
+    const { vocab, maxLen } = bounds;
+    const own = model.manifest.bounds;
+    if (maxLen > own.maxLen) throw new Error(`bug: length ${maxLen} is beyond the model's ${own.maxLen}`);
+    this.tokenIds = Int32Array.from(vocab, (v) => {
+      const j = own.vocab.findIndex((w) => w === v);
+      if (j < 0) throw new Error(`bug: ${showValue(v)} is not in the model's vocabulary`);
+      return j + 2;
+    });
     this.vocab = vocab;
     this.maxLen = maxLen;
-    this.causal = causal;
+    this.causal = own.causal;
     this.total = inputCount(vocab.length, maxLen);
     const out = model.manifest.output;
     this.categorical = out.encoding === 'categorical';
@@ -217,7 +236,7 @@ export class RangeChecker {
    */
   private checkDigits(digits: Int32Array, n: number, input: readonly Value[], from: number): Counterexample | undefined {
     const ids = this.ids[n] as Int32Array;
-    for (let i = from; i < n; i++) ids[i + 1] = (digits[i] as number) + 2;
+    for (let i = from; i < n; i++) ids[i + 1] = this.tokenIds[digits[i] as number] as number;
     const want = evaluate(this.program, input, { causal: this.causal });
     if (Either.isLeft(want)) {
       return {
@@ -298,6 +317,7 @@ export interface WorkerSetup {
   readonly program: ProgramJson;
   readonly config: ModelConfig;
   readonly manifest: Manifest;
+  readonly bounds: CheckedBounds;
   readonly tensors: readonly (readonly [string, readonly number[], Float32Array])[];
   /** BigInt64Array over a SharedArrayBuffer: [0] = the lowest counterexample index known. */
   readonly stop: SharedArrayBuffer;
@@ -380,7 +400,7 @@ const finish = (
 
 const inProcess = async (program: SOp, model: CompiledModel, total: number, options: ExhaustiveOptions, started: number): Promise<ExhaustiveResult> => {
   const stopAtFirst = options.stopAtFirst ?? true;
-  const checker = new RangeChecker(program, model);
+  const checker = new RangeChecker(program, model, options.bounds);
   const slice = 8192;
   let done = 0;
   let failures = 0;
@@ -454,7 +474,8 @@ const inWorkers = (json: ProgramJson, model: CompiledModel, total: number, worke
     for (let i = 0; i < workers; i++) {
       // copies, transferred to the worker (the caller's model is left alone)
       const copies = [...model.tensors].map(([name, t]) => [name, [...t.shape], new Float32Array(t.data)] as const);
-      const setup: WorkerSetup = { program: json, config: model.config, manifest: model.manifest, tensors: copies, stop: stopBuffer, stopAtFirst };
+      const bounds = options.bounds ?? model.manifest.bounds;
+      const setup: WorkerSetup = { program: json, config: model.config, manifest: model.manifest, bounds, tensors: copies, stop: stopBuffer, stopAtFirst };
       let worker: Worker;
       try {
         worker = new Worker(entry.spec, {
@@ -499,13 +520,13 @@ const inWorkers = (json: ProgramJson, model: CompiledModel, total: number, worke
   });
 
 /**
- * Checks the model against the interpreter on every input within the manifest's bounds. Uses
- * worker threads for large checks when the program can be serialized (`encodeProgram`), else
- * one in-process loop.
+ * Checks the model against the interpreter on every input within the manifest's bounds (or
+ * `options.bounds`). Uses worker threads for large checks when the program can be serialized
+ * (`encodeProgram`), else one in-process loop.
  */
 export const checkExhaustive = async (program: SOp, model: CompiledModel, options: ExhaustiveOptions = {}): Promise<ExhaustiveResult> => {
   const started = performance.now();
-  const { vocab, maxLen } = model.manifest.bounds;
+  const { vocab, maxLen } = options.bounds ?? model.manifest.bounds;
   const total = inputCount(vocab.length, maxLen);
   if (!Number.isSafeInteger(total)) throw new Error(`exhaustive check: ${total} inputs is too many to enumerate`);
   const requested = Math.max(1, Math.floor(options.workers ?? availableParallelism()));

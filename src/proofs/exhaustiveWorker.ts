@@ -26,7 +26,7 @@ const start = (setup: WorkerSetup): void => {
     manifest: setup.manifest,
     tensors: new Map(setup.tensors.map(([name, shape, data]): [string, Tensor32] => [name, { shape, data }])),
   };
-  const checker = new RangeChecker(program.right, model);
+  const checker = new RangeChecker(program.right, model, setup.bounds);
   const stop = new BigInt64Array(setup.stop);
   const stopBefore = (): number => Number(Atomics.load(stop, 0));
   let pending = 0;

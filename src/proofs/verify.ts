@@ -24,6 +24,7 @@ import { programHash } from '../passes/assemble.js';
 import { compile, type CompileOptions } from '../passes/compile.js';
 import type { Bounds } from '../typecheck/bounds.js';
 import { CERTIFICATE_FORMAT, CERTIFICATE_VERSION, modelHash, valuesJson, type Certificate, type CertificateCounterexample, type Method, type Verdict } from './certificate.js';
+import { coveredBounds, sameBounds, showSet } from './coveredBounds.js';
 import { inputCount } from './enumerate.js';
 import { mulberry32, randomInt } from '../util/random.js';
 import { checkExhaustive, type ExhaustiveResult } from './exhaustive.js';
@@ -56,9 +57,12 @@ export interface VerifyResult {
 
 const DEFAULT_EXHAUSTIVE_LIMIT = 2_000_000;
 
-/** Seeded random inputs compared on the model and the interpreter (to turn a failed lemma into a counterexample). */
-const searchCounterexample = (program: SOp, model: CompiledModel, tries = 3000): CertificateCounterexample | undefined => {
-  const { vocab, maxLen, causal } = model.manifest.bounds;
+/**
+ * Seeded random inputs within `bounds` compared on the model and the interpreter (to turn a
+ * failed lemma into a counterexample).
+ */
+const searchCounterexample = (program: SOp, model: CompiledModel, bounds: Bounds, tries = 3000): CertificateCounterexample | undefined => {
+  const { vocab, maxLen, causal } = bounds;
   const prepared = new PreparedModel(model);
   const random = mulberry32(20251122);
   const next = (k: number): number => randomInt(random, k);
@@ -141,12 +145,17 @@ export const verify = async (program: SOp, bounds: Bounds, options: VerifyOption
         }),
       ]);
     }
+    const covered = coveredBounds(bounds, model.manifest.bounds);
+    if (Either.isLeft(covered)) return Either.left([covered.left]);
     const json = model.manifest.program.compiled;
     const decoded = json === undefined ? undefined : decodeProgram(json);
     compiledProgram = decoded !== undefined && Either.isRight(decoded) ? decoded.right : undefined;
   }
   const m = model;
-  const total = inputCount(m.manifest.bounds.vocab.length, m.manifest.bounds.maxLen);
+  // the bounds verified: those given (the model's own when compiled here, or bounds it covers)
+  const checked: Bounds = options.model === undefined ? m.manifest.bounds : bounds;
+  const own = sameBounds(checked, m.manifest.bounds);
+  const total = inputCount(checked.vocab.length, checked.maxLen);
   const runExhaustive = method === 'exhaustive' || (method === 'auto' && total <= (options.exhaustiveLimit ?? DEFAULT_EXHAUSTIVE_LIMIT));
   const runLemmas = method === 'lemmas' || method === 'auto' || method === 'z3';
   const runZ3 = method === 'z3';
@@ -161,11 +170,15 @@ export const verify = async (program: SOp, bounds: Bounds, options: VerifyOption
       else lemmaReport = l.right;
     }
   }
-  const exhaustive = runExhaustive ? await timed('exhaustive', () => checkExhaustive(program, m, { workers: options.workers, onProgress: options.onProgress })) : undefined;
+  const exhaustive = runExhaustive
+    ? await timed('exhaustive', () => checkExhaustive(program, m, { workers: options.workers, onProgress: options.onProgress, ...(own ? {} : { bounds: checked }) }))
+    : undefined;
   let equivalence: EquivalenceResult | undefined;
   let facts: MlpFact[] | undefined;
   if (runZ3) {
-    equivalence = await timed('z3-equivalence', () => checkBoundedEquivalence(program, m, { timeoutMs: options.z3TimeoutMs ?? 60_000 }));
+    equivalence = await timed('z3-equivalence', () =>
+      checkBoundedEquivalence(program, m, { timeoutMs: options.z3TimeoutMs ?? 60_000, ...(own ? {} : { maxLen: checked.maxLen, vocab: checked.vocab }) }),
+    );
     if (lemmaReport !== undefined) facts = await timed('z3-mlp-facts', () => checkMlpFacts(lemmaReport as LemmaReport, options.z3TimeoutMs ?? 10_000));
   }
 
@@ -179,31 +192,33 @@ export const verify = async (program: SOp, bounds: Bounds, options: VerifyOption
       message: `MLP of ${failedFact.node} misses its tolerance ${failedFact.tolerance} at inputs ${failedFact.counterexample?.inputs.map(showValue).join(', ')} (residual ${JSON.stringify(failedFact.counterexample?.residual)})`,
     };
   }
-  if (counterexample === undefined && lemmaReport?.verdict === 'failed' && method !== 'z3') counterexample = searchCounterexample(program, m);
+  if (counterexample === undefined && lemmaReport?.verdict === 'failed' && method !== 'z3') counterexample = searchCounterexample(program, m, checked);
   const lemmasOk = lemmaReport?.verdict === 'verified';
   const attentionOk = lemmaReport?.lemmas.filter((l) => l.kind === 'attention' || l.kind === 'isolation' || l.kind === 'coverage' || l.kind === 'embedding').every((l) => l.holds) ?? false;
   let verdict: Verdict;
   let claim: string;
+  const inputs = own ? `every input of length 1..${checked.maxLen}` : `every input of length 1..${checked.maxLen} over ${showSet(checked.vocab)}`;
+  const modelWide = own ? '' : `; lemmas proven at the model's bounds (${showSet(m.manifest.bounds.vocab)}, length 1..${m.manifest.bounds.maxLen}), which contain these`;
   if (counterexample !== undefined) {
     verdict = 'counterexample';
     claim = 'a counterexample disproves correctness';
   } else if (method === 'exhaustive') {
     verdict = exhaustive?.verdict === 'verified' ? 'verified' : 'unknown';
-    claim = `every input of length 1..${m.manifest.bounds.maxLen} (${total} inputs): the program is defined and the model decodes to its output`;
+    claim = `${inputs} (${total} inputs): the program is defined and the model decodes to its output`;
   } else if (method === 'lemmas') {
     verdict = lemmasOk ? 'verified' : 'unknown';
-    claim = `every input of length 1..${m.manifest.bounds.maxLen} on which the program has an output: the model decodes to it (lemmas composed along the model)`;
+    claim = `${inputs} on which the program has an output: the model decodes to it (lemmas composed along the model${modelWide})`;
   } else if (method === 'z3') {
     const eq = equivalence?.verdict === 'verified';
     const mlp = facts !== undefined && facts.every((f) => f.verdict === 'holds');
     verdict = eq && mlp && attentionOk ? 'verified' : 'unknown';
-    claim = `every input of length 1..${m.manifest.bounds.maxLen}: the hard-attention semantics equals the program (Z3), every MLP stays within tolerance over its error box (Z3), and attention leakage is bounded (lemmas)`;
+    claim = `${inputs}: the hard-attention semantics equals the program (Z3), every MLP stays within tolerance over its error box (Z3), and attention leakage is bounded (lemmas${modelWide})`;
   } else {
     verdict = exhaustive?.verdict === 'verified' || lemmasOk ? 'verified' : 'unknown';
     claim =
       exhaustive?.verdict === 'verified'
-        ? `every input of length 1..${m.manifest.bounds.maxLen} (${total} inputs, exhaustive): the program is defined and the model decodes to its output`
-        : `every input of length 1..${m.manifest.bounds.maxLen} on which the program has an output (lemmas)`;
+        ? `${inputs} (${total} inputs, exhaustive): the program is defined and the model decodes to its output`
+        : `${inputs} on which the program has an output (lemmas${modelWide})`;
   }
   const notes = [...(lemmaProblem ? [`lemmas not run: ${lemmaProblem}`] : []), ...(equivalence?.reason ? [`z3: ${equivalence.reason}`] : [])];
   const certificate: Certificate = {
@@ -211,7 +226,8 @@ export const verify = async (program: SOp, bounds: Bounds, options: VerifyOption
     version: CERTIFICATE_VERSION,
     program: { hash: m.manifest.program.hash, output: m.manifest.program.output },
     model: { hash: modelHash(m), parameters: m.manifest.parameters, layers: m.config.n_layers, dModel: m.config.d_model },
-    bounds: { vocab: valuesJson(m.manifest.bounds.vocab), maxLen: m.manifest.bounds.maxLen, causal: m.manifest.bounds.causal },
+    bounds: { vocab: valuesJson(checked.vocab), maxLen: checked.maxLen, causal: checked.causal },
+    ...(own ? {} : { modelBounds: { vocab: valuesJson(m.manifest.bounds.vocab), maxLen: m.manifest.bounds.maxLen, causal: m.manifest.bounds.causal } }),
     method,
     verdict,
     claim,

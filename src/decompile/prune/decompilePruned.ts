@@ -4,12 +4,15 @@
  * smallest program with match ≥ threshold.
  */
 import * as Either from 'fp-ts/lib/Either.js';
-import type { Diagnostic } from '../../diagnostics.js';
-import { taskByName } from '../../train/tasks.js';
+import { join } from 'node:path';
+import { diagnostic, firstOf, type Diagnostic } from '../../diagnostics.js';
+import { taskByName, type Task } from '../../train/tasks.js';
+import { tokensNeeded } from '../../train/trainGpt2.js';
 import { readTaskRecord } from '../../train/trainedModel.js';
 import { readModel, unverifiedWarning } from '../../model/files.js';
 import { isCompiledModel } from '../decompileModel.js';
-import { readGpt2 } from '../gpt2Files.js';
+import type { Gpt2Config } from '../gpt2Config.js';
+import { GPT2_FILES, readGpt2 } from '../gpt2Files.js';
 import { compiledTask, linearizeCompiled } from './compiledPruning.js';
 import { pruneModel, type PruneCandidate, type PruneResult, type PruneSettings } from './prune.js';
 import { linearizeTrained, type LinearizedTrained } from './trainedModelPruning.js';
@@ -24,6 +27,22 @@ export interface PrunedDecompilation extends PruneResult {
   /** Problems worth a warning (an uncertified compiled model). */
   readonly warnings?: readonly Diagnostic[];
 }
+
+/** Why a GPT-2 model cannot have been trained on `task` (its token or position count), if it cannot. */
+const taskMismatch = (task: Task, config: Gpt2Config, evalMaxLength: number, configPath: string): Diagnostic | undefined => {
+  if (task.vocab.length !== config.vocab_size) {
+    return diagnostic('prune/task-mismatch', `task ${task.name} has ${task.vocab.length} tokens but ${configPath} gives vocab_size ${config.vocab_size}: the model was not trained on it`, {
+      fix: 'pass the task the model was trained on with --task (raspc train records it in task.json)',
+    });
+  }
+  const needed = tokensNeeded(task, evalMaxLength);
+  if (needed > config.n_positions) {
+    return diagnostic('prune/task-mismatch', `inputs of task ${task.name} up to length ${evalMaxLength} take ${needed} positions; ${configPath} gives n_positions ${config.n_positions}`, {
+      fix: 'pass the task the model was trained on with --task',
+    });
+  }
+  return undefined;
+};
 
 export const decompilePruned = (
   dir: string,
@@ -44,7 +63,7 @@ export const decompilePruned = (
     return Either.right({ ...result.right, task: 'compiled', seconds: (Date.now() - started) / 1000, evalMaxLength: maxLen, warnings });
   }
   const model = readGpt2(dir);
-  if (Either.isLeft(model)) return model;
+  if (Either.isLeft(model)) return Either.left([firstOf(model.left)]);
   let name = taskName;
   if (name === undefined) {
     const record = readTaskRecord(dir);
@@ -53,6 +72,8 @@ export const decompilePruned = (
   }
   const task = taskByName(name);
   if (Either.isLeft(task)) return Either.left([task.left]);
+  const mismatch = taskMismatch(task.right, model.right.config, settings.evalMaxLength, join(dir, GPT2_FILES.config));
+  if (mismatch !== undefined) return Either.left([mismatch]);
   const linear = linearizeTrained(task.right, model.right, 64, settings.evalMaxLength, settings.seed, settings.fitNorms);
   if (Either.isLeft(linear)) return linear;
   const result = pruneModel(task.right, linear.right.linearized, linear.right.reference, settings, onCandidate);

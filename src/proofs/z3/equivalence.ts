@@ -34,6 +34,8 @@ import type { BoolT } from './terms.js';
 export interface EquivalenceOptions {
   /** Check lengths 1..maxLen (default: the model's maximum length). */
   readonly maxLen?: number;
+  /** Inputs over these tokens only (a subset of the model's vocabulary; default all of it). */
+  readonly vocab?: readonly Value[];
   /** Per query (one length), in milliseconds (default 60 s). */
   readonly timeoutMs?: number;
   /**
@@ -113,16 +115,18 @@ const checkLength = async (
   n: number,
   timeoutMs: number,
   useLemmas: boolean,
+  allowed: readonly number[] | undefined,
 ): Promise<LengthOutcome> => {
   const started = performance.now();
   const seconds = (): number => (performance.now() - started) / 1000;
   const T = termsFor(session.ctx, src, hp, n);
-  const tokens = Array.from({ length: n }, (_, i) => T.intVar(`t${i}`, hp.vocab.map((_, v) => v)));
+  const tokens = Array.from({ length: n }, (_, i) => T.intVar(`t${i}`, allowed ?? hp.vocab.map((_, v) => v)));
   const goal: Goal = { tokens, ...buildQuery(T, src, hp, tokens) };
   // Every check gets a fresh solver with all facts re-asserted: Z3 preprocesses a solver's first
   // check (solve-eqs, ITE elimination, ...) but runs later checks of the same solver incrementally
   // without it, which is far slower here.
-  const facts: Z3Bool[] = [...goal.tokens.map((t) => T.bool(T.below(t, hp.vocab.length))), ...T.definitions];
+  const tokenFact = (t: Z3BitVec): BoolT => (allowed === undefined ? T.below(t, hp.vocab.length) : T.or(allowed.map((v) => T.eqInt(t, v))));
+  const facts: Z3Bool[] = [...goal.tokens.map((t) => T.bool(tokenFact(t))), ...T.definitions];
   const check = (extra: readonly BoolT[], ms: number): Promise<CheckOutcome> => {
     const solver = session.solver(Math.max(1, Math.round(ms)));
     for (const f of facts) solver.add(f);
@@ -203,11 +207,13 @@ export const checkBoundedEquivalence = async (
   if (Either.isLeft(hard)) return { verdict: 'unknown', perLength: [], reason: `hard semantics: ${hard.left}`, seconds: seconds() };
   const src = sourceSemantics(program, { vocab: bounds.vocab, maxLen: bounds.maxLen, causal: bounds.causal });
   if (Either.isLeft(src)) return { verdict: 'unknown', perLength: [], reason: `source program: ${src.left}`, seconds: seconds() };
+  const allowed = options.vocab?.map((v) => hard.right.vocab.findIndex((w) => w === v));
+  if (allowed !== undefined && allowed.some((i) => i < 0)) throw new Error('bug: a token outside the model vocabulary');
   return withSolver(async (session) => {
     const perLength: LengthResult[] = [];
     const spurious: SpuriousInput[] = [];
     for (let n = 1; n <= maxLen; n++) {
-      const r = await checkLength(session, program, compiled, src.right, hard.right, n, timeoutMs, options.lemmas ?? true);
+      const r = await checkLength(session, program, compiled, src.right, hard.right, n, timeoutMs, options.lemmas ?? true, allowed);
       perLength.push(r.result);
       spurious.push(...r.spurious);
       const extra = spurious.length > 0 ? { spurious } : {};
