@@ -26,15 +26,21 @@ export const buildProgram = (
     ...(prefixClosed ? [] : [{ node: D.length, kind: 'int' as const }]),
   ];
   const backwards = D.select(D.indices, D.indices, 'LEQ');
+  // one numerical (and one categorical) version per node, so re-annotating a node gives back the
+  // shared original (a second copy of `length` would print and parse as the first)
   const numericalVersions = new Map<SOp, SOp>();
-  const numerical = (n: SOp): SOp => {
-    let m = numericalVersions.get(n);
+  const categoricalVersions = new Map<SOp, SOp>();
+  const recoded = (versions: Map<SOp, SOp>, back: Map<SOp, SOp>, recode: (n: SOp) => SOp) => (n: SOp): SOp => {
+    let m = versions.get(n);
     if (m === undefined) {
-      m = D.numerical(n);
-      numericalVersions.set(n, m);
+      m = recode(n);
+      versions.set(n, m);
+      if (m !== n && !back.has(m)) back.set(m, n);
     }
     return m;
   };
+  const numerical = recoded(numericalVersions, categoricalVersions, D.numerical);
+  const categorical = recoded(categoricalVersions, numericalVersions, D.categorical);
   const of = (kind: Kind, i: number): SOp => {
     // most recent first, so later instructions tend to build on earlier ones (deeper programs);
     // numeric tokens also serve as ints
@@ -110,7 +116,7 @@ export const buildProgram = (
   const annotate = (encoding: Encoding): void => {
     const last = pool[pool.length - 1] as Typed;
     if (encoding === 'numerical' && last.kind === 'tok' && !numericVocab) return;
-    const node = encoding === 'numerical' ? D.numerical(last.node) : D.categorical(last.node);
+    const node = encoding === 'numerical' ? numerical(last.node) : categorical(last.node);
     pool[pool.length - 1] = { node, kind: encoding === 'numerical' ? 'frac' : last.kind === 'frac' ? 'int' : last.kind };
   };
   for (const ins of instructions) {

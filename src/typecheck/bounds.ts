@@ -1,6 +1,7 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { showValue, valueEquals, type Value } from '../ast/value.js';
+import { mergedTokens, unrepresentableValue } from './representable.js';
 
 /** What a program is checked and compiled for: the vocabulary, the maximum length, causal or not. */
 export interface Bounds {
@@ -20,6 +21,11 @@ export const makeBounds = (
   }
   vocab.forEach((v, i) => {
     if (v === null) problems.push(diagnostic('bounds/vocab', `vocabulary item ${i + 1} is None`, { fix: 'remove it' }));
+    const bad = unrepresentableValue(v);
+    if (bad !== undefined) {
+      problems.push(diagnostic('bounds/vocab', `vocabulary item ${i + 1} is ${bad}`, { fix: 'use finite numbers within ±(2^53 − 1), or strings' }));
+      return;
+    }
     const j = vocab.findIndex((w) => valueEquals(v, w));
     if (j < i) {
       problems.push(
@@ -29,6 +35,8 @@ export const makeBounds = (
       );
     }
   });
+  const merged = mergedTokens(vocab);
+  if (merged !== undefined) problems.push(diagnostic('bounds/vocab', `vocabulary items ${merged}`, { fix: 'use tokens further apart (or strings)' }));
   if (!Number.isInteger(maxLen) || maxLen < 1) {
     problems.push(diagnostic('bounds/max-len', `max length must be a positive integer, got ${maxLen}`, { fix: 'pass --max-len 5' }));
   }
