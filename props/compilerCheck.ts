@@ -9,7 +9,8 @@ import { PreparedModel } from '../src/model/forward.js';
 import { runModel } from '../src/model/run.js';
 import { compile } from '../src/passes/compile.js';
 import { makeBounds } from '../src/typecheck/bounds.js';
-import { typecheck } from '../src/typecheck/typecheck.js';
+import { checkSize } from '../src/typecheck/sizeEstimate.js';
+import { typecheck, type TypedProgram } from '../src/typecheck/typecheck.js';
 import type { RandomProgram } from './arbitraries.js';
 
 // ---- the compiler properties, shared by props/compiler.test.ts and scripts/fuzz.ts ----
@@ -78,7 +79,8 @@ export const checkCompiler = (p: RandomProgram, inputs: readonly (readonly Value
   const result = (failure?: CompilerFailure): CompilerCheck => ({ typechecked, rejectedBy, compiled, compared, ...(failure ? { failure } : {}) });
   let input: readonly Value[] | undefined;
   try {
-    const typed = typecheck(p.program, bounds.right);
+    // the checker as `raspc check` runs it: the rules, then the size guard compile applies
+    const typed = Either.chain((t: TypedProgram) => Either.map(() => t)(checkSize(t)))(typecheck(p.program, bounds.right));
     typechecked = Either.isRight(typed);
     if (Either.isLeft(typed)) rejectedBy = [...new Set(typed.left.map((d) => d.code))];
     stage = 'compile';

@@ -37,6 +37,18 @@ const refused: { what: string; text: string; vocab: string; message: RegExp }[] 
     vocab: '1,2',
     message: /1000000000000001 and 1000000000000002/,
   },
+  {
+    what: 'a default that never occurs but is written into the weights',
+    text: 'x = numerical(aggregate(select(tokens, tokens, ==), numerical(tokens), 1e300));',
+    vocab: '1,2,3',
+    message: /default is 1e\+300/,
+  },
+  {
+    what: 'a linear coefficient of inf on an input that is always 0',
+    text: 'x = linear_sequence_map(numerical(map(t -> 0, tokens)), numerical(tokens), inf, 1);',
+    vocab: '1,2',
+    message: /first coefficient is inf/,
+  },
   { what: 'NaN inside a tuple', text: 'x = map(t -> (t, nan), tokens);', vocab: '1,2', message: /NaN/ },
 ];
 

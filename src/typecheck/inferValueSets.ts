@@ -7,7 +7,7 @@ import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { Evaluation } from '../interpreter/evaluate.js';
 import type { ProgramGraph } from '../passes/graph.js';
 import type { Bounds } from './bounds.js';
-import { UNREPRESENTABLE_FIX, unrepresentableSet } from './representable.js';
+import { UNREPRESENTABLE_FIX, unrepresentableConstant, unrepresentableSet } from './representable.js';
 import { selectorFacts, type SelectorFacts } from './selectorFacts.js';
 import { ValueSet } from './valueSet.js';
 
@@ -100,6 +100,12 @@ export const inferValueSets = (
     if (isSelector(node)) {
       const f = selectorFacts(graph, g.id, sets, facts);
       facts.set(g.id, nonEmpty.has(g.id) ? { ...f, neverEmpty: true } : f);
+      continue;
+    }
+    const constant = unrepresentableConstant(node);
+    if (constant !== undefined) {
+      errors.push(diagnostic('value-set/unrepresentable', constant, { node: g.label, fix: UNREPRESENTABLE_FIX }));
+      sets.set(g.id, ValueSet.empty);
       continue;
     }
     const exactValues = exact?.get(g.id);

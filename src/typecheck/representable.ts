@@ -1,4 +1,5 @@
-import { isNumberLike, numbersClose, showValue, toNumber, valueLiteral, type Value } from '../ast/value.js';
+import { numbersClose, showValue, toNumber, valueLiteral, type Value } from '../ast/value.js';
+import type { SOp } from '../ast/program.js';
 import type { ValueSet } from './valueSet.js';
 
 /**
@@ -49,7 +50,25 @@ export const mergedTokens = (tokens: readonly Value[]): string | undefined => {
   for (let i = 1; i < numbers.length; i++) {
     const [a, b] = [numbers[i - 1] as number, numbers[i] as number];
     if (mergedIntegers(a, b)) return mergedMessage([a, b]);
-    if (a !== b && isNumberLike(a) && numbersClose(a, b)) return `${showValue(a)} and ${showValue(b)}, which are closer than the value tolerance (relative 1e-9): no model tells them apart`;
+    if (a !== b && numbersClose(a, b)) return `${showValue(a)} and ${showValue(b)}, which are closer than the value tolerance (relative 1e-9): no model tells them apart`;
+  }
+  return undefined;
+};
+
+/**
+ * A constant the construction writes into the weights whether or not it ever reaches a value set:
+ * an aggregate's default (written from BOS) and a linear sequence map's coefficients.
+ */
+export const unrepresentableConstant = (node: SOp): string | undefined => {
+  if (node.kind === 'aggregate') {
+    const r = unrepresentableValue(node.default);
+    return r === undefined ? undefined : `the default is ${r}`;
+  }
+  if (node.kind === 'linearSequenceMap') {
+    for (const [which, c] of [['first', node.fstCoeff], ['second', node.sndCoeff]] as const) {
+      const r = unrepresentableValue(c);
+      if (r !== undefined) return `the ${which} coefficient is ${r}`;
+    }
   }
   return undefined;
 };

@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import { writeModel } from '../../model/files.js';
 import { compile } from '../../passes/compile.js';
 import { EXIT } from '../exitCodes.js';
-import { loadProgram, parseBounds } from '../inputs.js';
+import { loadProgram, parseBounds, parseMaxParams, refuseStdout } from '../inputs.js';
 import { failWith, makeOutput, warn } from '../report.js';
 
 export interface CompileOptions {
@@ -12,12 +12,17 @@ export interface CompileOptions {
   readonly causal?: boolean;
   readonly output: string;
   readonly tracrConstants?: boolean;
+  readonly maxParams?: string;
   readonly json?: boolean;
 }
 
 /** `raspc compile PROG --vocab ... --max-len N -o DIR`: weights, config and manifest. */
 export const compileCommand = (path: string, options: CompileOptions): number => {
   const out = makeOutput(options.json ?? false);
+  const target = refuseStdout('-o', options.output, 'a model directory (model.safetensors, config.json, manifest.json)', 'give a directory, e.g. -o out/model');
+  if (target.length > 0) return failWith(out, target);
+  const maxParams = parseMaxParams(options.maxParams);
+  if (Either.isLeft(maxParams)) return failWith(out, maxParams.left);
   const program = loadProgram(path);
   if (Either.isLeft(program)) return failWith(out, program.left);
   const bounds = parseBounds(options.vocab, options.maxLen, options.causal ?? false);
@@ -26,7 +31,7 @@ export const compileCommand = (path: string, options: CompileOptions): number =>
   const compiled = compile(
     program.right,
     bounds.right,
-    options.tracrConstants ? { fixedPrecision: { softmaxColdness: 100, mlpLargeNumber: 100 } } : {},
+    { maxParams: maxParams.right, ...(options.tracrConstants ? { fixedPrecision: { softmaxColdness: 100, mlpLargeNumber: 100 } } : {}) },
   );
   if (Either.isLeft(compiled)) return failWith(out, compiled.left.map((d) => ({ ...d, where: d.where ?? path })));
   const seconds = (performance.now() - started) / 1000;

@@ -5,6 +5,7 @@ import { diagnostic } from '../../diagnostics.js';
 import { EXPORT_FORMATS, exportFiles, isExportFormat } from '../../export/index.js';
 import { readModel } from '../../model/files.js';
 import { EXIT } from '../exitCodes.js';
+import { refuseStdout } from '../inputs.js';
 import { failWith, makeOutput } from '../report.js';
 
 export interface ExportOptions {
@@ -17,6 +18,8 @@ export interface ExportOptions {
 export const exportCommand = (dir: string, options: ExportOptions): number => {
   const out = makeOutput(options.json ?? false);
   const format = options.format;
+  const target = refuseStdout('-o', options.output, 'an export directory', 'give a directory, e.g. -o out/model-tl');
+  if (target.length > 0) return failWith(out, target);
   if (!isExportFormat(format)) {
     return failWith(out, [diagnostic('cli/bad-format', `unknown export format "${format}"`, { fix: `use one of ${EXPORT_FORMATS.join(', ')}` })]);
   }
