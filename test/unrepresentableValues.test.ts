@@ -90,7 +90,7 @@ describe('values no model can carry are refused at check time', () => {
 describe('vocabularies of unrepresentable tokens are refused', () => {
   for (const [what, items, message] of [
     ['infinity', [1, Infinity], /inf/i],
-    ['NaN', [Number.NaN, 1], /NaN/],
+    ['NaN', [Number.NaN, 1], /item 1 is NaN, which equals no value/],
     ['an integer beyond 2^53', [2 ** 60, 1], /2\^53/],
     ['tokens the value tolerance merges', [1000000000000001, 1000000000000002], /1000000000000001 and 1000000000000002/],
   ] as const) {
