@@ -6,17 +6,13 @@
  * Nothing is excluded: the compiler bugs the fuzzer found are fixed (docs/fuzzing.md) and their
  * counterexamples are regression tests in test/fuzzRegressions.test.ts.
  */
-import { test } from '@fast-check/vitest';
-import { describe } from 'vitest';
-import {
-  checkCompiler,
-  describeFailure,
-  programInputs,
-  randomProgram,
-  rawInputs,
-  type CompilerCheckOptions,
-  type RandomProgram,
-} from './arbitraries.js';
+import { fc, test } from '@fast-check/vitest';
+import * as Either from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import { makeBounds } from '../src/typecheck/bounds.js';
+import { typecheck } from '../src/typecheck/typecheck.js';
+import { ENCODED_KINDS, encodedKindsOf, programInputs, randomProgram, rawInputs, type RandomProgram } from './arbitraries.js';
+import { checkCompiler, describeFailure, type CompilerCheckOptions } from './compilerCheck.js';
 
 /** Every input of length 1..L for the largest L with at most this many inputs, then the random ones. */
 const EXHAUSTIVE_BUDGET = 40;
@@ -41,4 +37,15 @@ describe('compiler properties (random programs)', () => {
   test.prop([randomProgram()], { numRuns: 200, seed: 777 })('compiling the same program twice gives byte-identical model files', (p) =>
     holds(p, [], { acceptance: false, agreement: false, determinism: true }),
   );
+});
+
+describe('the generator', () => {
+  it('makes every s-op kind with both encodings, in programs the checker accepts', () => {
+    const seen = new Set<string>();
+    for (const p of fc.sample(randomProgram(), { numRuns: 400, seed: 13 })) {
+      const b = makeBounds(p.vocab, p.maxLen, p.causal);
+      if (Either.isRight(b) && Either.isRight(typecheck(p.program, b.right))) for (const k of encodedKindsOf(p.program)) seen.add(k);
+    }
+    expect(ENCODED_KINDS.filter((k) => !seen.has(k))).toEqual([]);
+  });
 });

@@ -11,6 +11,9 @@
  * as `.rasp` text with its bounds and the failing input (exit code 1). With `--keep-going` the run
  * does not stop at a failure: it counts failures by kind and shrinks one of each at the end.
  *
+ * The summary counts, for every s-op kind and encoding (`numerical(...)` / `categorical(...)` are
+ * generated on every kind), how many compiled programs hold one.
+ *
  * Programs are checked in a worker thread (this file, run as a worker), so a program that takes
  * longer than `--program-timeout` seconds (the checker's value sets can blow up) is abandoned and
  * reported as slow instead of stalling the run.
@@ -19,17 +22,8 @@ import { writeFileSync } from 'node:fs';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { Command, InvalidArgumentError } from 'commander';
 import fc from 'fast-check';
-import {
-  checkCompiler,
-  describeFailure,
-  describeProgram,
-  programInputs,
-  randomProgram,
-  rawInputs,
-  type CompilerCheck,
-  type CompilerCheckOptions,
-  type RandomProgram,
-} from '../props/arbitraries.js';
+import { describeProgram, ENCODED_KINDS, encodedKindsOf, programInputs, randomProgram, rawInputs, type RandomProgram } from '../props/arbitraries.js';
+import { checkCompiler, describeFailure, type CompilerCheck, type CompilerCheckOptions } from '../props/compilerCheck.js';
 import type { Value } from '../src/ast/value.js';
 
 /** One program to check, as sent to the worker (structured cloning keeps the DAG's sharing). */
@@ -157,6 +151,8 @@ const main = async (): Promise<void> => {
 
   const counts = { generated: 0, compiled: 0, rejected: 0, compared: 0, failed: 0, slow: 0 };
   const rejectionCounts = new Map<string, number>();
+  /** Compiled programs holding each s-op kind with each encoding (e.g. `linearSequenceMap:categorical`). */
+  const encodedKindCounts = new Map<string, number>(ENCODED_KINDS.map((k) => [k, 0]));
   /** Failures by kind (property and message with labels and values blanked): count, first run, example. */
   const kinds = new Map<string, { count: number; firstRun: number; example: string }>();
   const slowPrograms: string[] = [];
@@ -206,7 +202,10 @@ const main = async (): Promise<void> => {
       return true;
     }
     if (ms > slowest.ms) slowest = { ms, run, text: describeProgram(c[0]) };
-    if (r.compiled) counts.compiled++;
+    if (r.compiled) {
+      counts.compiled++;
+      for (const k of encodedKindsOf(c[0].program)) encodedKindCounts.set(k, (encodedKindCounts.get(k) ?? 0) + 1);
+    }
     if (!r.typechecked) counts.rejected++;
     for (const code of r.rejectedBy) rejectionCounts.set(code, (rejectionCounts.get(code) ?? 0) + 1);
     counts.compared += r.compared;
@@ -259,6 +258,8 @@ const main = async (): Promise<void> => {
     const byRule = [...rejectionCounts].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n}`);
     console.log(`  rejections by rule (a program may break several): ${byRule.join(', ')}`);
   }
+  const byKind = [...encodedKindCounts].map(([k, n]) => `${k} ${n}`);
+  console.log(`  compiled programs holding each s-op kind with each encoding: ${byKind.join(', ')}`);
   if (slowPrograms.length > 0) console.log(`  ${slowPrograms.length} program(s) abandoned after ${opts.programTimeout} s (performance, not failures)`);
   const replay =
     `npm run fuzz -- --seed ${seed} --runs ${opts.runs} --max-len ${opts.maxLen} --max-instructions ${opts.maxInstructions} ` +

@@ -73,6 +73,16 @@ const cases: { bug: string; text: string; vocab: string; maxLen: number; causal?
     vocab: '0,1',
     maxLen: 1,
   },
+  // issue 13: every linear sequence map was planned as a linear MLP, whatever its encoding
+  { bug: 'a categorical linear sequence map of two categorical inputs', text: 'x = categorical(linear_sequence_map(indices, tokens, 2, 1));', vocab: '1,2,3', maxLen: 3 },
+  { bug: 'a categorical linear sequence map of a numerical and a categorical input', text: 'categorical(linear_sequence_map(numerical(indices), tokens, 1, -1));', vocab: '0,1,2', maxLen: 3 },
+  { bug: 'a categorical linear sequence map of two numerical inputs', text: 'categorical(linear_sequence_map(numerical(indices), numerical(tokens), 1, 2));', vocab: '0,1', maxLen: 3 },
+  {
+    bug: 'a categorical linear sequence map read by a select',
+    text: 's = categorical(linear_sequence_map(indices, tokens, 1, 1));\naggregate(select(s, s, ==), tokens);',
+    vocab: '0,1',
+    maxLen: 3,
+  },
 ];
 
 describe('compiler bugs found by the fuzzer stay fixed', () => {

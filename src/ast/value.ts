@@ -12,8 +12,9 @@ export const isNumberLike = (v: Value): v is number | boolean =>
 
 export const toNumber = (v: number | boolean): number => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
 
+/** Equal within the relative tolerance; an infinity is close only to itself (the tolerance would scale to ∞). */
 export const numbersClose = (a: number, b: number): boolean =>
-  a === b || Math.abs(a - b) <= NUMBER_TOLERANCE * Math.max(1, Math.abs(a), Math.abs(b));
+  a === b || (Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= NUMBER_TOLERANCE * Math.max(1, Math.abs(a), Math.abs(b)));
 
 const MAX_DENOMINATOR = 1_000_000;
 const SNAP_TOLERANCE = 1e-12;

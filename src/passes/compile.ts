@@ -13,6 +13,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { CompiledModel } from '../model/model.js';
 import type { Bounds } from '../typecheck/bounds.js';
 import { planProgram } from '../typecheck/plan.js';
+import { checkSize } from '../typecheck/sizeEstimate.js';
 import { typecheck, type TypedProgram } from '../typecheck/typecheck.js';
 import { allocate, type Allocation } from './allocate.js';
 import { assemble, modelSize, programHash } from './assemble.js';
@@ -32,6 +33,8 @@ export interface CompileOptions {
   readonly optimise?: boolean;
   /** Tracr-style fixed constants instead of derived precision (for demonstrations; see lower.ts). */
   readonly fixedPrecision?: FixedPrecision;
+  /** Refuse (size/too-large) when the estimated model exceeds this many parameters (default DEFAULT_MAX_PARAMS). */
+  readonly maxParams?: number;
 }
 
 const declaredOf = (typed: TypedProgram) => (id: number): Encoding =>
@@ -138,6 +141,9 @@ export const compile = (
   bounds: Bounds,
   options: CompileOptions = {},
 ): Either.Either<readonly Diagnostic[], Compilation> => {
+  // the size guard first: nothing is built for a model beyond the budget (sizeEstimate.ts)
+  const guarded = Either.chain((t: TypedProgram) => checkSize(t, options.maxParams))(typecheck(program, bounds));
+  if (Either.isLeft(guarded)) return Either.left(guarded.left);
   const sourceHash = programHash(program);
   if (options.fixedPrecision !== undefined) {
     const note = `FIXED precision (softmax coldness ${options.fixedPrecision.softmaxColdness}, MLP large number ${options.fixedPrecision.mlpLargeNumber}), as Tracr: not derived from the bounds`;

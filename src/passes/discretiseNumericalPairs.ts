@@ -7,7 +7,8 @@ import type { ProgramGraph } from './graph.js';
 import type { ValueSet } from '../typecheck/valueSet.js';
 
 /**
- * A sequence map of two numerical inputs that is not affine needs one input as categorical:
+ * A sequence map of two numerical inputs that is not affine (or whose output is categorical, as a
+ * categorical linear sequence map) needs one input as categorical:
  * one MLP cannot cut two real inputs into steps at once. This rewrite inserts
  * `categorical(map(x -> x, input))` for the input with fewer values (an extra MLP stage), so such
  * programs compile instead of being refused.
@@ -37,7 +38,7 @@ export const discretiseNumericalPairs = (
   return rewriteProgram(program, (original, rebuilt) => {
     const id = graph.idOf.get(original);
     const side = id === undefined ? undefined : chosen.get(id);
-    if (side === undefined || rebuilt.kind !== 'sequenceMap') return rebuilt;
+    if (side === undefined || (rebuilt.kind !== 'sequenceMap' && rebuilt.kind !== 'linearSequenceMap')) return rebuilt;
     return { ...rebuilt, [side]: discrete(rebuilt[side]) };
   });
 };

@@ -37,7 +37,7 @@ import {
 import { sopSpace, type SopSpace } from '../craft/sopSpace.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { fitAffine1, splitSeparable } from '../typecheck/fnShape.js';
-import { conjuncts, groupKey, selectorHolds, type NodePlan, type SelectorPlan } from '../typecheck/plan.js';
+import { conjuncts, groupKey, pairFunction, selectorHolds, type NodePlan, type SelectorPlan } from '../typecheck/plan.js';
 import type { TypedProgram } from '../typecheck/typecheck.js';
 import type { ValueSet } from '../typecheck/valueSet.js';
 import { chooseBeta, headOutputError, leakageBound, type HeadErrorModel } from './precision.js';
@@ -180,14 +180,10 @@ const mlpFor = (c: Context, id: number, exact: (id: number) => boolean, fixedWid
       const t = terms(space(0), (v) => toNumber(f(v) as number));
       return linearMlp(t.terms, t.bias, out, nonNegative() && exact(g.children[0] as number), { [space(0).label]: t.gain }, [space(0)]);
     }
-    case 'linearSequenceMap': {
-      const a = terms(space(0), (v) => node.fstCoeff * toNumber(v as number));
-      const b = terms(space(1), (v) => node.sndCoeff * toNumber(v as number));
-      const allExact = exact(g.children[0] as number) && exact(g.children[1] as number);
-      return linearMlp([...a.terms, ...b.terms], a.bias + b.bias, out, nonNegative() && allExact, gainsOf(space(0).label, a.gain, space(1).label, b.gain), [space(0), space(1)]);
-    }
+    case 'linearSequenceMap':
     case 'sequenceMap': {
-      const f = (x: Value, y: Value): Value => asValue(applyFn(node.fn, [x, y]));
+      const fn = pairFunction(node);
+      const f = (x: Value, y: Value): Value => asValue(fn(x, y));
       const [ia, ib] = g.children as [number, number];
       if (plan.construction === 'pair-table-mlp') return pairTableMlp(space(0), space(1), exact(ia) && exact(ib), f, out);
       if (plan.construction === 'gated-discretising-mlp') {
@@ -195,6 +191,11 @@ const mlpFor = (c: Context, id: number, exact: (id: number) => boolean, fixedWid
         const gate = gateFirst ? space(0) : space(1);
         const num = gateFirst ? space(1) : space(0);
         return gatedDiscretisingMlp(gate, exact(gateFirst ? ia : ib), num, (u, x) => (gateFirst ? f(u, x) : f(x, u)), out, fixedWidth);
+      }
+      if (node.kind === 'linearSequenceMap') {
+        const a = terms(space(0), (v) => node.fstCoeff * toNumber(v as number));
+        const b = terms(space(1), (v) => node.sndCoeff * toNumber(v as number));
+        return linearMlp([...a.terms, ...b.terms], a.bias + b.bias, out, nonNegative() && exact(ia) && exact(ib), gainsOf(space(0).label, a.gain, space(1).label, b.gain), [space(0), space(1)]);
       }
       const xs = (c.valueSet(ia) as ValueSet).withoutNone().values;
       const ys = (c.valueSet(ib) as ValueSet).withoutNone().values;

@@ -13,6 +13,7 @@ import { AdamW, ADAMW_DEFAULTS, clipGradients, learningRateAt } from './adamw.js
 import { binaryCrossEntropy, crossEntropy } from './autodiff/losses.js';
 import { Tape } from './autodiff/tape.js';
 import { makeBatch, type Batch } from './batch.js';
+import { checkTrainSettings, checkTrainSize } from './trainLimits.js';
 import { gpt2Leaves, gpt2Logits } from './gpt2Graph.js';
 import type { Example, Task } from './tasks.js';
 
@@ -124,28 +125,21 @@ export const sampleExamples = (task: Task, random: () => number, lengths: readon
 export const taskLoss = (tape: Tape, task: Task, logits: ReturnType<typeof gpt2Logits>, batch: Batch) =>
   task.kind === 'seq2seq' ? crossEntropy(tape, logits, batch.lossRows, batch.targets) : binaryCrossEntropy(tape, logits, batch.lossRows, batch.targetSets);
 
-const checkSettings = (settings: TrainSettings): Diagnostic[] => {
-  const problems: Diagnostic[] = [];
-  const positive = (name: string, value: number): void => {
-    if (!Number.isSafeInteger(value) || value < 1) problems.push(diagnostic('train/bad-setting', `${name} must be a positive integer, not ${value}`));
-  };
-  positive('layers', settings.layers);
-  positive('heads', settings.heads);
-  positive('d-model', settings.dModel);
-  positive('steps', settings.steps);
-  positive('batch size', settings.batchSize);
-  if (problems.length === 0 && settings.dModel % settings.heads !== 0) {
-    problems.push(diagnostic('train/bad-setting', `d-model ${settings.dModel} is not a multiple of heads ${settings.heads}`, { fix: 'choose d-model divisible by the number of heads' }));
-  }
-  if (!(settings.learningRate > 0)) problems.push(diagnostic('train/bad-setting', `learning rate must be positive, not ${settings.learningRate}`));
-  return problems;
-};
-
-/** Trains a fresh model; deterministic for given settings. */
-export const trainGpt2 = (task: Task, settings: TrainSettings, onStep?: (report: StepReport) => void): Either.Either<Diagnostic[], Gpt2Model> => {
-  const problems = checkSettings(settings);
+/**
+ * Trains a fresh model; deterministic for given settings. Settings out of range, a model over
+ * `maxParams` parameters or a step over the memory budget are refused first (trainLimits.ts).
+ */
+export const trainGpt2 = (
+  task: Task,
+  settings: TrainSettings,
+  onStep?: (report: StepReport) => void,
+  limits: { readonly maxParams?: number } = {},
+): Either.Either<Diagnostic[], Gpt2Model> => {
+  const problems = checkTrainSettings(settings);
   if (problems.length > 0) return Either.left(problems);
   const config = gpt2ConfigFor(task, settings);
+  const tooLarge = checkTrainSize(config, settings.batchSize, limits.maxParams);
+  if (tooLarge.length > 0) return Either.left(tooLarge);
   const model = initialGpt2(config, settings.seed);
   const random = mulberry32(settings.seed + 1);
   const lengths = lengthsIn(task, 0, settings.maxTrainLength);

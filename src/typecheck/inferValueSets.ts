@@ -7,6 +7,7 @@ import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { Evaluation } from '../interpreter/evaluate.js';
 import type { ProgramGraph } from '../passes/graph.js';
 import type { Bounds } from './bounds.js';
+import { UNREPRESENTABLE_FIX, unrepresentableConstant, unrepresentableSet } from './representable.js';
 import { selectorFacts, type SelectorFacts } from './selectorFacts.js';
 import { ValueSet } from './valueSet.js';
 
@@ -87,6 +88,13 @@ export const inferValueSets = (
   const nonEmpty = bounds.maxLen <= POSITIONAL_EXACT_LIMIT ? positionalNeverEmpty(graph, bounds, positional) : new Set<number>();
 
   const setOf = (id: number): ValueSet => sets.get(id) as ValueSet;
+  /** The set, or (reported) the empty set when a model cannot carry its values: no cascade below. */
+  const representable = (set: ValueSet, label: string): ValueSet => {
+    const problem = unrepresentableSet(set);
+    if (problem === undefined) return set;
+    errors.push(diagnostic('value-set/unrepresentable', problem, { node: label, fix: UNREPRESENTABLE_FIX }));
+    return ValueSet.empty;
+  };
   for (const g of graph.nodes) {
     const node = g.node;
     if (isSelector(node)) {
@@ -94,9 +102,15 @@ export const inferValueSets = (
       facts.set(g.id, nonEmpty.has(g.id) ? { ...f, neverEmpty: true } : f);
       continue;
     }
+    const constant = unrepresentableConstant(node);
+    if (constant !== undefined) {
+      errors.push(diagnostic('value-set/unrepresentable', constant, { node: g.label, fix: UNREPRESENTABLE_FIX }));
+      sets.set(g.id, ValueSet.empty);
+      continue;
+    }
     const exactValues = exact?.get(g.id);
     if (exactValues !== undefined) {
-      sets.set(g.id, exactValues);
+      sets.set(g.id, representable(exactValues, g.label));
       continue;
     }
     const result =
@@ -124,7 +138,7 @@ export const inferValueSets = (
         }),
       );
     }
-    sets.set(g.id, result.set);
+    sets.set(g.id, representable(result.set, g.label));
   }
   if (errors.length > 0) return Either.left(errors);
   return Either.right({ valueSets: sets, selectorFacts: facts, positional, warnings });

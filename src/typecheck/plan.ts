@@ -2,7 +2,7 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { applyFn, applyPredicate } from '../ast/apply.js';
 import { ExprFailure } from '../ast/exprEval.js';
 import { isSelector, type Encoding, type Node, type Selector } from '../ast/program.js';
-import { isNumberLike, showValue, type Value } from '../ast/value.js';
+import { canonicalNumber, isNumberLike, showValue, toNumber, type Value } from '../ast/value.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import type { ProgramGraph } from '../passes/graph.js';
 import { fitAffine1, splitSeparable } from './fnShape.js';
@@ -186,9 +186,19 @@ export const selectorHolds = (graph: ProgramGraph, id: number, key: Value, query
 
 const asValue = (r: Value | ExprFailure): Value | undefined => (r instanceof ExprFailure ? undefined : r);
 
+/** The function a two-input map computes: a sequence map's lambda, or α·x + β·y. */
+export const pairFunction = (node: Extract<Node, { kind: 'sequenceMap' | 'linearSequenceMap' }>) =>
+  (x: Value, y: Value): Value | ExprFailure =>
+    node.kind === 'sequenceMap'
+      ? applyFn(node.fn, [x, y])
+      : isNumberLike(x) && isNumberLike(y)
+        ? canonicalNumber(node.fstCoeff * toNumber(x) + node.sndCoeff * toNumber(y))
+        : new ExprFailure('a linear combination of non-numbers');
+
 /**
- * How a sequence map compiles, given its inputs' representations: `linear-mlp` when the output is
- * numerical and the function is separable and affine in each numerical input; otherwise a pair
+ * How a (linear) sequence map compiles, given its inputs' representations: `linear-mlp` when the
+ * output is numerical and the function is separable and affine in each numerical input (always,
+ * for a linear sequence map); otherwise — a categorical output, whatever the function — a pair
  * table (two categorical inputs), a gated discretisation (one numerical input), or
  * `two-numerical`, which the typecheck pass removes by discretising one input first.
  */
@@ -199,12 +209,14 @@ export const sequenceMapShape = (
   representation: (id: number) => Encoding,
 ): 'linear-mlp' | 'pair-table-mlp' | 'gated-discretising-mlp' | 'two-numerical' => {
   const g = graph.nodes[id] as { node: Node; children: readonly number[] };
-  const node = g.node as Extract<Node, { kind: 'sequenceMap' }>;
+  const node = g.node as Extract<Node, { kind: 'sequenceMap' | 'linearSequenceMap' }>;
   const [a, b] = g.children as [number, number];
-  const xs = (sets.get(a) as ValueSet).withoutNone().values;
-  const ys = (sets.get(b) as ValueSet).withoutNone().values;
   if (representation(id) === 'numerical') {
-    const split = splitSeparable(xs, ys, (x, y) => asValue(applyFn(node.fn, [x, y])));
+    if (node.kind === 'linearSequenceMap') return 'linear-mlp';
+    const xs = (sets.get(a) as ValueSet).withoutNone().values;
+    const ys = (sets.get(b) as ValueSet).withoutNone().values;
+    const f = pairFunction(node);
+    const split = splitSeparable(xs, ys, (x, y) => asValue(f(x, y)));
     if (split !== undefined) {
       const gPoints = xs.map((x, i) => [Number(x), split.g[i] as number] as const);
       const hPoints = ys.map((y, j) => [Number(y), split.h[j] as number] as const);
@@ -268,12 +280,10 @@ export const planProgram = (
         break;
       }
       case 'linearSequenceMap':
-        plan('linear-mlp');
-        break;
       case 'sequenceMap': {
         const shape = sequenceMapShape(graph, g.id, sets, representation);
         if (shape === 'two-numerical') {
-          fail(reject(RULES.twoNumericalInputs, 'both inputs are numerical and the function is not affine'));
+          fail(reject(RULES.twoNumericalInputs, 'both inputs are numerical and the output is categorical or the function is not affine'));
         } else plan(shape);
         break;
       }

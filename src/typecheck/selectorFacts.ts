@@ -16,6 +16,9 @@ export interface SelectorFacts {
   readonly neverEmpty: boolean;
 }
 
+/** Above this many (key, query) value pairs a predicate is not evaluated on all of them. */
+const MAX_PAIRS_EVALUATED = 2_000_000;
+
 /**
  * Facts for the selector with graph id `id`, given the value sets of its keys and queries and the
  * facts of the selectors below it.
@@ -44,6 +47,8 @@ export const selectorFacts = (
       const atMostOne =
         (p.kind === 'comparison' && p.op === 'FALSE') ||
         (keyNode?.kind === 'indices' &&
+          // beyond this many pairs, not evaluated (false is the sound answer)
+          keys.size * queries.size <= MAX_PAIRS_EVALUATED &&
           queries.values.every(
             (q: Value) => keys.values.filter((k: Value) => applyPredicate(p, k, q) === true).length <= 1,
           ));

@@ -41,7 +41,7 @@ const declared = (a: Analysed) => (id: number): Encoding => (a.graph.nodes[id]?.
 /** Sequence maps of two numerical inputs get one input discretised first, then everything is re-analysed. */
 const withDiscretisedPairs = (a: Analysed, bounds: Bounds): Either.Either<readonly Diagnostic[], Analysed> => {
   const targets = a.graph.nodes
-    .filter((g) => g.node.kind === 'sequenceMap')
+    .filter((g) => g.node.kind === 'sequenceMap' || g.node.kind === 'linearSequenceMap')
     .filter((g) => sequenceMapShape(a.graph, g.id, a.inference.valueSets, declared(a)) === 'two-numerical')
     .map((g) => g.id);
   if (targets.length === 0) return Either.right(a);

@@ -7,6 +7,7 @@ import {
   valueEquals,
   type Value,
 } from '../ast/value.js';
+import { mergedIntegers } from './representable.js';
 
 const same = (a: Value, b: Value): boolean =>
   isNumberLike(a) && isNumberLike(b) ? numbersClose(toNumber(a), toNumber(b)) : valueEquals(a, b);
@@ -16,16 +17,25 @@ const same = (a: Value, b: Value): boolean =>
  * one value, so float noise (0.30000000000000004 vs 0.3) never makes two entries.
  */
 export class ValueSet {
-  private constructor(readonly values: readonly Value[]) {}
+  private constructor(
+    readonly values: readonly Value[],
+    /**
+     * Two distinct integers this set (or a set it was built from) made one value: the tolerance
+     * is for float noise, and integers are exact, so the checker refuses such a set.
+     */
+    readonly merged?: readonly [Value, Value],
+  ) {}
 
-  static of(values: Iterable<Value>): ValueSet {
+  static of(values: Iterable<Value>, merged?: readonly [Value, Value]): ValueSet {
     const sorted = [...values].sort(compareValues);
     const out: Value[] = [];
+    let firstMerge = merged;
     for (const v of sorted) {
       const last = out[out.length - 1];
       if (out.length === 0 || !same(last as Value, v)) out.push(v);
+      else if (firstMerge === undefined && mergedIntegers(last as Value, v)) firstMerge = [last as Value, v];
     }
-    return new ValueSet(out);
+    return new ValueSet(out, firstMerge);
   }
 
   static readonly empty = new ValueSet([]);
@@ -79,11 +89,11 @@ export class ValueSet {
   }
 
   withoutNone(): ValueSet {
-    return this.hasNone ? new ValueSet(this.values.slice(1)) : this;
+    return this.hasNone ? new ValueSet(this.values.slice(1), this.merged) : this;
   }
 
   union(other: ValueSet): ValueSet {
-    return ValueSet.of([...this.values, ...other.values]);
+    return ValueSet.of([...this.values, ...other.values], this.merged ?? other.merged);
   }
 
   /** Numeric values as numbers (booleans as 0/1); only meaningful when {@link isNumeric}. */

@@ -126,6 +126,13 @@ export const tokenize = (text: string, file?: string): Either.Either<Diagnostic,
         const bad = TAIL.exec(text)?.[0] ?? written;
         return fail(start, `malformed number '${bad}'`, 'numbers are written like 3, 0.5, 1e-3 or 2.5E+4');
       }
+      if (/^[0-9]+$/.test(written) && !Number.isSafeInteger(Number(written))) {
+        return fail(
+          start,
+          `the integer ${written} is beyond 2^53 − 1, where a double does not hold integers exactly (it would read as ${String(Number(written))})`,
+          'use an integer of at most 9007199254740991, or write it as a float (e.g. 1e16) to accept the rounding',
+        );
+      }
       advance(written.length);
       tokens.push({ kind: 'number', text: written, value: Number(written), pos: start, end: here() });
       continue;

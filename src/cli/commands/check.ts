@@ -5,9 +5,10 @@ import { showValue, valueToJson } from '../../ast/value.js';
 import { diagnostic } from '../../diagnostics.js';
 import { evaluate, formatEvalError } from '../../interpreter/evaluate.js';
 import { checkInput } from '../../typecheck/bounds.js';
+import { checkSize, describeEstimate } from '../../typecheck/sizeEstimate.js';
 import { typecheck } from '../../typecheck/typecheck.js';
 import { EXIT } from '../exitCodes.js';
-import { loadProgram, parseBounds, parseInput } from '../inputs.js';
+import { loadProgram, parseBounds, parseInput, parseMaxParams } from '../inputs.js';
 import { failWith, makeOutput, warn } from '../report.js';
 
 export interface CheckOptions {
@@ -16,6 +17,7 @@ export interface CheckOptions {
   readonly causal?: boolean;
   readonly json?: boolean;
   readonly input?: string;
+  readonly maxParams?: string;
 }
 
 /** `raspc check PROG --vocab a,b --max-len N`: encodings, value sets and compilability. */
@@ -25,9 +27,14 @@ export const checkCommand = (path: string, options: CheckOptions): number => {
   if (Either.isLeft(program)) return failWith(out, program.left);
   const bounds = parseBounds(options.vocab, options.maxLen, options.causal ?? false);
   if (Either.isLeft(bounds)) return failWith(out, bounds.left);
+  const maxParams = parseMaxParams(options.maxParams);
+  if (Either.isLeft(maxParams)) return failWith(out, maxParams.left);
   const typed = typecheck(program.right, bounds.right);
   if (Either.isLeft(typed)) return failWith(out, typed.left.map((d) => ({ ...d, where: d.where ?? path })));
   const t = typed.right;
+  // the same size guard as compile, so check and compile agree
+  const estimate = checkSize(t, maxParams.right);
+  if (Either.isLeft(estimate)) return failWith(out, estimate.left.map((d) => ({ ...d, where: d.where ?? path })));
   const nodes = t.graph.nodes
     .filter((g) => !isSelector(g.node))
     .map((g) => {
@@ -63,6 +70,7 @@ export const checkCommand = (path: string, options: CheckOptions): number => {
     output: t.graph.nodes[t.graph.output]?.label,
     nodes: nodes.map(({ summary: _summary, ...n }) => n),
     warnings: t.warnings,
+    estimate: { parameters: estimate.right.parameters, layers: estimate.right.layers, dModel: estimate.right.dModel, mlpWidth: estimate.right.mlpWidth },
     ...(output !== undefined ? { result: (output as Parameters<typeof valueToJson>[0][]).map(valueToJson) } : {}),
   });
   out.info(pc.bold(`${path}: compilable for vocab {${bounds.right.vocab.map(showValue).join(', ')}}, max length ${bounds.right.maxLen}${bounds.right.causal ? ', causal' : ''}`));
@@ -72,6 +80,7 @@ export const checkCommand = (path: string, options: CheckOptions): number => {
     out.info(`  ${n.label.padEnd(width)}  ${n.encoding.padEnd(11)}  ${String(how).padEnd(36)}  ${n.summary}`);
   }
   out.info(`output: ${t.graph.nodes[t.graph.output]?.label}`);
+  out.info(`size: ${describeEstimate(estimate.right)} (estimated; limit --max-params ${maxParams.right.toLocaleString('en-US')})`);
   if (output !== undefined) out.info(`on the input: ${(output as Parameters<typeof showValue>[0][]).map(showValue).join(' ')}`);
   return EXIT.ok;
 };

@@ -6,7 +6,7 @@ import { compile } from '../../passes/compile.js';
 import type { Certificate } from '../../proofs/certificate.js';
 import { certifyCompilation } from '../../proofs/certifyCompilation.js';
 import { EXIT } from '../exitCodes.js';
-import { loadProgram, parseBounds } from '../inputs.js';
+import { loadProgram, parseBounds, parseMaxParams, refuseStdout } from '../inputs.js';
 import { failWith, makeOutput, warn, type Output } from '../report.js';
 
 export interface CompileOptions {
@@ -15,6 +15,7 @@ export interface CompileOptions {
   readonly causal?: boolean;
   readonly output: string;
   readonly tracrConstants?: boolean;
+  readonly maxParams?: string;
   /** Commander's `--no-verify`: false writes the model uncertified. */
   readonly verify?: boolean;
   readonly json?: boolean;
@@ -29,12 +30,16 @@ const TRACR_CONSTANTS = { fixedPrecision: { softmaxColdness: 100, mlpLargeNumber
  */
 export const compileCommand = async (path: string, options: CompileOptions): Promise<number> => {
   const out = makeOutput(options.json ?? false);
+  const target = refuseStdout('-o', options.output, 'a model directory (model.safetensors, config.json, manifest.json, certificate.json)', 'give a directory, e.g. -o out/model');
+  if (target.length > 0) return failWith(out, target);
+  const maxParams = parseMaxParams(options.maxParams);
+  if (Either.isLeft(maxParams)) return failWith(out, maxParams.left);
   const program = loadProgram(path);
   if (Either.isLeft(program)) return failWith(out, program.left);
   const bounds = parseBounds(options.vocab, options.maxLen, options.causal ?? false);
   if (Either.isLeft(bounds)) return failWith(out, bounds.left);
   const started = performance.now();
-  const compiled = compile(program.right, bounds.right, options.tracrConstants ? TRACR_CONSTANTS : {});
+  const compiled = compile(program.right, bounds.right, { maxParams: maxParams.right, ...(options.tracrConstants ? TRACR_CONSTANTS : {}) });
   if (Either.isLeft(compiled)) return failWith(out, compiled.left.map((d) => ({ ...d, where: d.where ?? path })));
   const seconds = (performance.now() - started) / 1000;
   warn(out, compiled.right.typed.warnings);

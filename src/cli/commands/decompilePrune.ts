@@ -8,6 +8,7 @@ import { programHeatmaps } from '../../decompile/prune/heatmaps.js';
 import { PRUNE_DEFAULTS, type PruneSettings } from '../../decompile/prune/prune.js';
 import { renderSvg } from '../../pictures/render.js';
 import { EXIT } from '../exitCodes.js';
+import { integerOption, refuseStdout, STDIN } from '../inputs.js';
 import { failWith, makeOutput, warn } from '../report.js';
 
 export interface DecompilePruneOptions {
@@ -20,22 +21,27 @@ export interface DecompilePruneOptions {
   readonly normFit?: boolean;
   readonly heatmaps?: string;
   readonly output?: string;
+  readonly format?: string;
   readonly json?: boolean;
 }
 
 const parseSettings = (options: DecompilePruneOptions): Either.Either<Diagnostic[], PruneSettings> => {
   const problems: Diagnostic[] = [];
-  const lambdas = options.lambda === undefined ? PRUNE_DEFAULTS.lambdas : options.lambda.split(',').map((s) => Number(s.trim()));
+  const lambdas = options.lambda === undefined ? PRUNE_DEFAULTS.lambdas : options.lambda.split(',').map((s) => (s.trim() === '' ? Number.NaN : Number(s.trim())));
   if (lambdas.length === 0 || lambdas.some((l) => !(l >= 0) || !Number.isFinite(l))) {
     problems.push(diagnostic('cli/bad-number', `--lambda must be non-negative numbers separated by commas, not "${options.lambda}"`, { fix: 'e.g. --lambda 0.003,0.01,0.03' }));
   }
-  const count = (name: string, text: string | undefined, fallback: number): number => {
+  const count = (name: string, text: string | undefined, fallback: number, max: number): number => {
     if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < 1) problems.push(diagnostic('cli/bad-number', `--${name} must be a positive integer, not "${text}"`));
-    return n;
+    const n = integerOption(`--${name}`, text, 1, max);
+    if (Either.isLeft(n)) problems.push(n.left);
+    return Either.isRight(n) ? n.right : fallback;
   };
-  const settings = { ...PRUNE_DEFAULTS, lambdas, steps: count('prune-steps', options.pruneSteps, PRUNE_DEFAULTS.steps), evalSamples: count('samples', options.samples, PRUNE_DEFAULTS.evalSamples), pathStages: !(options.componentsOnly ?? false), fitNorms: options.normFit ?? true };
+  if (options.format !== undefined && options.format !== 'drasp') {
+    problems.push(diagnostic('cli/unused-option', `--format ${options.format} has no effect with --prune (it prints D-RASP)`, { fix: 'drop --format, or use --format drasp' }));
+  }
+  if (options.heatmaps !== undefined) problems.push(...refuseStdout('--heatmaps', options.heatmaps, 'a directory of SVG files', 'give a directory, e.g. --heatmaps out/heatmaps'));
+  const settings = { ...PRUNE_DEFAULTS, lambdas, steps: count('prune-steps', options.pruneSteps, PRUNE_DEFAULTS.steps, 100_000), evalSamples: count('samples', options.samples, PRUNE_DEFAULTS.evalSamples, 1_000_000), pathStages: !(options.componentsOnly ?? false), fitNorms: options.normFit ?? true };
   return problems.length > 0 ? Either.left(problems) : Either.right(settings);
 };
 
@@ -56,10 +62,12 @@ export const decompilePruneCommand = async (dir: string, options: DecompilePrune
   const match = r.simplified?.match ?? chosen.match;
   const text = printDrasp(program);
   const written: string[] = [];
+  // -o - is standard output, as without -o
+  const file = options.output === STDIN ? undefined : options.output;
   try {
-    if (options.output !== undefined) {
-      writeFileSync(options.output, text.endsWith('\n') ? text : `${text}\n`);
-      written.push(options.output);
+    if (file !== undefined) {
+      writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
+      written.push(file);
     }
     if (options.heatmaps !== undefined) {
       mkdirSync(options.heatmaps, { recursive: true });
@@ -91,10 +99,10 @@ export const decompilePruneCommand = async (dir: string, options: DecompilePrune
     ...(r.normFit === undefined ? {} : { normFit: r.normFit }),
     candidates: r.candidates.map((c) => ({ lambda: c.lambda, stage: c.stage, keptEdges: c.keptEdges, lines: c.lines, match: c.match })),
     files: written,
-    ...(options.output === undefined ? { program: text } : {}),
+    ...(file === undefined ? { program: text } : {}),
   };
   out.result(summary);
-  if (options.output === undefined) out.info(text);
+  if (file === undefined) out.info(text);
   out.info(
     r.best === undefined
       ? `no program reached match ≥ ${settings.right.threshold}; shown: the best match, λ = ${chosen.lambda}: ${chosen.lines} lines, match ${(100 * chosen.match).toFixed(1)} %`

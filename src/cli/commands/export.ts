@@ -4,6 +4,7 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { diagnostic } from '../../diagnostics.js';
 import { EXPORT_FORMATS, exportFiles, isExportFormat } from '../../export/index.js';
 import { EXIT } from '../exitCodes.js';
+import { refuseStdout } from '../inputs.js';
 import { loadCompiledModel } from '../loadModel.js';
 import { failWith, makeOutput } from '../report.js';
 
@@ -17,6 +18,8 @@ export interface ExportOptions {
 export const exportCommand = (dir: string, options: ExportOptions): number => {
   const out = makeOutput(options.json ?? false);
   const format = options.format;
+  const target = refuseStdout('-o', options.output, 'an export directory', 'give a directory, e.g. -o out/model-tl');
+  if (target.length > 0) return failWith(out, target);
   if (!isExportFormat(format)) {
     return failWith(out, [diagnostic('cli/bad-format', `unknown export format "${format}"`, { fix: `use one of ${EXPORT_FORMATS.join(', ')}` })]);
   }

@@ -4,7 +4,7 @@ import { diagnostic } from '../../diagnostics.js';
 import { evaluate, formatEvalError } from '../../interpreter/evaluate.js';
 import { checkInput } from '../../typecheck/bounds.js';
 import { EXIT } from '../exitCodes.js';
-import { loadProgram, parseBounds, parseInput } from '../inputs.js';
+import { loadProgram, parseBounds, parseInput, parseMaxLen } from '../inputs.js';
 import { failWith, makeOutput } from '../report.js';
 
 export interface RunOptions {
@@ -27,6 +27,17 @@ export const runCommand = (path: string, options: RunOptions): number => {
     if (Either.isLeft(bounds)) return failWith(out, bounds.left);
     const problems = checkInput(input.right, bounds.right);
     if (problems.length > 0) return failWith(out, problems);
+  } else if (options.maxLen !== undefined) {
+    // --max-len alone checks the length
+    const maxLen = parseMaxLen(options.maxLen);
+    if (Either.isLeft(maxLen)) return failWith(out, [maxLen.left]);
+    if (input.right.length > maxLen.right) {
+      return failWith(out, [
+        diagnostic('input/too-long', `the input has ${input.right.length} tokens, more than the max length ${maxLen.right}`, {
+          fix: `shorten the input or raise --max-len to ${input.right.length}`,
+        }),
+      ]);
+    }
   }
   const result = evaluate(program.right, input.right, { causal: options.causal ?? false });
   if (Either.isLeft(result)) {

@@ -4,8 +4,8 @@ import { diagnostic } from '../../diagnostics.js';
 import { isPictureKind, pictureSpec, PICTURES } from '../../pictures/index.js';
 import { renderSvg, svgToPng } from '../../pictures/render.js';
 import { EXIT } from '../exitCodes.js';
+import { parseInput, refuseStdout } from '../inputs.js';
 import { loadCompiledModel } from '../loadModel.js';
-import { parseInput } from '../inputs.js';
 import { failWith, makeOutput } from '../report.js';
 
 export interface ShowOptions {
@@ -20,6 +20,15 @@ export const showCommand = async (dir: string, options: ShowOptions): Promise<nu
   const out = makeOutput(options.json ?? false);
   if (!isPictureKind(options.picture)) {
     return failWith(out, [diagnostic('cli/bad-picture', `unknown picture "${options.picture}"`, { fix: `use one of ${PICTURES.join(', ')}` })]);
+  }
+  const target = refuseStdout('-o', options.output, 'a picture', 'give a file ending in .svg, .png or .json');
+  if (target.length > 0) return failWith(out, target);
+  if (options.input !== undefined && (options.picture === 'dag' || options.picture === 'mlp')) {
+    return failWith(out, [
+      diagnostic('cli/unused-option', `--input has no effect on the ${options.picture} picture (it shows the model, not a run)`, {
+        fix: 'drop --input, or use --picture residual or attention',
+      }),
+    ]);
   }
   const format = /\.(svg|png|json)$/i.exec(options.output)?.[1]?.toLowerCase();
   if (format === undefined) {

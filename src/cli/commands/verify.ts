@@ -1,13 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import * as Either from 'fp-ts/lib/Either.js';
 import pc from 'picocolors';
-import { diagnostic } from '../../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import { certificateJson, type Method } from '../../proofs/certificate.js';
 import { verify } from '../../proofs/verify.js';
 import { shutdownZ3 } from '../../proofs/z3/solver.js';
 import { EXIT } from '../exitCodes.js';
+import { integerOption, loadProgram, parseBounds, parseMaxParams, STDIN } from '../inputs.js';
 import { loadCompiledModel } from '../loadModel.js';
-import { loadProgram, parseBounds } from '../inputs.js';
 import { progressBar } from '../progress.js';
 import { failWith, makeOutput } from '../report.js';
 
@@ -22,8 +22,23 @@ export interface VerifyCommandOptions {
   readonly z3Timeout?: string;
   readonly timing?: boolean;
   readonly tracrConstants?: boolean;
+  readonly maxParams?: string;
   readonly json?: boolean;
 }
+
+/** Options that some combinations ignore: refused there (never silently dropped). */
+const unusedOptions = (options: VerifyCommandOptions, method: Method): Diagnostic[] => {
+  const unused = (option: string, why: string, fix: string): Diagnostic => diagnostic('cli/unused-option', `${option} has no effect ${why}`, { fix });
+  const problems: Diagnostic[] = [];
+  if (options.model !== undefined && options.tracrConstants) problems.push(unused('--tracr-constants', 'with --model (nothing is compiled)', 'drop one of them'));
+  if (options.model !== undefined && options.maxParams !== undefined) problems.push(unused('--max-params', 'with --model (nothing is compiled)', 'drop one of them'));
+  if (options.workers !== undefined && (method === 'lemmas' || method === 'z3')) problems.push(unused('--workers', `with --method ${method} (only the exhaustive check uses workers)`, 'drop --workers, or use --method exhaustive or auto'));
+  if (options.z3Timeout !== undefined && method !== 'z3') problems.push(unused('--z3-timeout', `with --method ${method}`, 'drop --z3-timeout, or use --method z3'));
+  if (options.certificate === STDIN) {
+    problems.push(diagnostic('cli/output', '--certificate - would mix the certificate with the report on standard output', { fix: 'use --json to print the certificate on standard output' }));
+  }
+  return problems;
+};
 
 const METHODS: readonly Method[] = ['auto', 'exhaustive', 'lemmas', 'z3'];
 
@@ -34,6 +49,10 @@ export const verifyCommand = async (path: string, options: VerifyCommandOptions)
   if (!METHODS.includes(method)) {
     return failWith(out, [diagnostic('cli/method', `unknown method '${options.method}'`, { fix: `use one of ${METHODS.join(', ')}` })]);
   }
+  const unused = unusedOptions(options, method);
+  if (unused.length > 0) return failWith(out, unused);
+  const maxParams = parseMaxParams(options.maxParams);
+  if (Either.isLeft(maxParams)) return failWith(out, maxParams.left);
   const program = loadProgram(path);
   if (Either.isLeft(program)) return failWith(out, program.left);
   const bounds = parseBounds(options.vocab, options.maxLen, options.causal ?? false);
@@ -44,20 +63,19 @@ export const verifyCommand = async (path: string, options: VerifyCommandOptions)
     if (Either.isLeft(m)) return failWith(out, m.left);
     model = m.right;
   }
-  const workers = options.workers === undefined ? undefined : Number(options.workers);
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
-    return failWith(out, [diagnostic('cli/workers', `--workers must be a positive integer, got ${options.workers}`)]);
-  }
-  const z3TimeoutMs = Number(options.z3Timeout ?? '60000');
-  if (!(Number.isInteger(z3TimeoutMs) && z3TimeoutMs >= 1)) {
-    return failWith(out, [diagnostic('cli/z3-timeout', `--z3-timeout must be a positive number of milliseconds, got ${options.z3Timeout}`)]);
-  }
+  const workersOption = options.workers === undefined ? undefined : integerOption('--workers', options.workers, 1, 256);
+  if (workersOption !== undefined && Either.isLeft(workersOption)) return failWith(out, [workersOption.left]);
+  const workers = workersOption?.right;
+  // one day at most: z3 is always run with a timeout
+  const z3Timeout = integerOption('--z3-timeout', options.z3Timeout ?? '60000', 1, 86_400_000, 'a number of milliseconds, e.g. --z3-timeout 60000');
+  if (Either.isLeft(z3Timeout)) return failWith(out, [z3Timeout.left]);
+  const z3TimeoutMs = z3Timeout.right;
   const bar = progressBar('checking inputs', !out.json);
   const result = await verify(program.right, bounds.right, {
     method,
     ...(model ? { model } : {}),
     ...(workers ? { workers } : {}),
-    ...(options.tracrConstants ? { compileOptions: { fixedPrecision: { softmaxColdness: 100, mlpLargeNumber: 100 } } } : {}),
+    compileOptions: { maxParams: maxParams.right, ...(options.tracrConstants ? { fixedPrecision: { softmaxColdness: 100, mlpLargeNumber: 100 } } : {}) },
     timing: options.timing ?? false,
     z3TimeoutMs,
     onProgress: bar.update,
