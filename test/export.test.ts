@@ -89,7 +89,7 @@ describe('onnx export runs in onnxruntime-node and agrees with our forward pass'
     it(p.name, async () => {
       const session = await ort.InferenceSession.create(exportFiles(p.model, 'onnx')['model.onnx'] as Uint8Array);
       const inputs = randomInputs(p.vocab, p.bounds.maxLen, 3, 11);
-      // one padded batch: PAD keys are masked, so padding must not change anything
+      // one padded batch, no mask: the weights mask PAD keys, so padding must not change anything
       const T = p.bounds.maxLen + 1;
       const ids = inputs.map((input) => tokenIds(p.model, input, p.bounds.maxLen) as Int32Array);
       const flat = BigInt64Array.from(ids.flatMap((row) => [...row].map(BigInt)));

@@ -3,7 +3,9 @@ import { showValue, valueLiteral, type Value } from '../ast/value.js';
 /**
  * Named basis directions of the residual stream. A categorical s-op owns one direction per
  * value (`label:value`), a numerical one a single direction (`label`); `one` is 1 at every
- * position and `bos` only at the BOS position. Directions are referred to by a key string.
+ * position, `bos` at the BOS position and at PAD positions (which act as copies of BOS), and
+ * `pad` (bidirectional models only) at PAD positions, where every head scores a key carrying it
+ * far below BOS. Directions are referred to by a key string.
  */
 export interface Direction {
   /** Unique key (internal). */
@@ -18,9 +20,11 @@ export interface Direction {
 
 export const ONE = 'one';
 export const BOS = 'bos';
+export const PAD = 'pad';
 
 export const oneDirection: Direction = { key: ONE, name: ONE, label: ONE };
 export const bosDirection: Direction = { key: BOS, name: BOS, label: BOS };
+export const padDirection: Direction = { key: PAD, name: PAD, label: PAD };
 
 /** The key of a categorical direction: literal syntax keeps "1" and 1 apart. */
 export const valueDirKey = (label: string, value: Value): string => `${label}:${valueLiteral(value)}`;

@@ -75,11 +75,11 @@ class Recovery {
     return s;
   }
 
-  /** Labels of the residual indices where `f` is non-zero (excluding one and bos). */
+  /** Labels of the residual indices where `f` is non-zero (excluding one, bos and pad). */
   labelsWhere(f: (i: number) => boolean): string[] {
     const out = new Set<string>();
     this.model.manifest.residual.forEach((r, i) => {
-      if (r.label !== 'one' && r.label !== 'bos' && f(i)) out.add(r.label);
+      if (r.label !== 'one' && r.label !== 'bos' && r.label !== 'pad' && f(i)) out.add(r.label);
     });
     return [...out];
   }

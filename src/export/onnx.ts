@@ -3,16 +3,17 @@
  * consumers. It computes what src/model/forward.ts computes (the conventions in model.ts):
  *
  *   input  `tokens`  int64 [batch, T]: BOS (0) first, PAD (1) after the end of shorter inputs
+ *          (the only input: there is no mask input)
  *   output `logits`  float [batch, T, d_vocab_out]
  *   output `blocks.{l}.hook_resid_post` float [batch, T, d_model] (TransformerLens hook names),
  *          and `hook_embed_sum` (token + position embedding)
  *
- * Attention: scores = (x W_Q + b_Q)(x W_K + b_K)ᵀ (no 1/√d_head), keys at PAD positions masked,
- * and keys after the query too in causal models. Serialisation is deterministic.
+ * Attention: scores = (x W_Q + b_Q)(x W_K + b_K)ᵀ (no 1/√d_head); in causal models keys after
+ * the query are masked. PAD keys are not masked here: the weights do it. Serialisation is
+ * deterministic.
  */
 import onnxPackage from 'onnx-proto';
 import type { CompiledModel, Tensor32 } from '../model/model.js';
-import { PAD_ID } from '../model/model.js';
 
 const { onnx } = onnxPackage;
 type NodeProto = InstanceType<typeof onnx.NodeProto>;
@@ -105,16 +106,14 @@ export const onnxModel = (model: CompiledModel): Uint8Array => {
   const wPos = g.floats('pos_embed.W_pos', [c.n_ctx, d], tensor(model, 'pos_embed.W_pos').data);
   let x = g.op('Add', [g.op('Gather', [wE, 'tokens']), g.op('Gather', [wPos, positions])], {}, 'hook_embed_sum');
 
-  // attention mask [batch, 1, T, T]: the key is not PAD (and, causal, not after the query)
-  const keyOk = g.op('Not', [g.op('Equal', ['tokens', g.ints('pad_id', [PAD_ID])])]);
-  let mask = g.op('Unsqueeze', [keyOk, g.ints('axes_1_2', [1, 2])]);
+  // causal models: the key is not after the query ([T, T], broadcast over batch and heads)
+  let mask: string | undefined;
   if (c.causal) {
     const square = g.op('Concat', [g.op('Unsqueeze', [T, g.ints('axis_0', [0])]), g.op('Unsqueeze', [T, g.ints('axis_0', [0])])], { axis: 0 });
     const ones = g.op('Expand', [g.scalarInt('one', 1), square]);
-    const lower = g.op('Cast', [g.op('Trilu', [ones], { upper: 0 })], { to: BOOL });
-    mask = g.op('And', [mask, lower]);
+    mask = g.op('Cast', [g.op('Trilu', [ones], { upper: 0 })], { to: BOOL });
   }
-  const minusInf = g.scalarFloat('minus_inf', Number.NEGATIVE_INFINITY);
+  const minusInf = mask === undefined ? undefined : g.scalarFloat('minus_inf', Number.NEGATIVE_INFINITY);
   const splitHeads = g.op('Concat', [batchT, g.ints('heads', [H, dh])], { axis: 0 });
   const joinHeads = g.op('Concat', [batchT, g.ints('width', [H * dh])], { axis: 0 });
 
@@ -131,7 +130,8 @@ export const onnxModel = (model: CompiledModel): Uint8Array => {
       const k = proj('K');
       const v = proj('V');
       const scores = g.op('MatMul', [q, g.op('Transpose', [k], { perm: [0, 1, 3, 2] })]);
-      const pattern = g.op('Softmax', [g.op('Where', [mask, scores, minusInf])], { axis: -1 }, `${p}.attn.hook_pattern`);
+      const masked = mask === undefined || minusInf === undefined ? scores : g.op('Where', [mask, scores, minusInf]);
+      const pattern = g.op('Softmax', [masked], { axis: -1 }, `${p}.attn.hook_pattern`);
       const z = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [pattern, v])], { perm: [0, 2, 1, 3] }), joinHeads]);
       const wO = g.floats(`${p}.attn.W_O`, [H * dh, d], tensor(model, `${p}.attn.W_O`).data);
       const bO = g.floats(`${p}.attn.b_O`, [d], tensor(model, `${p}.attn.b_O`).data);

@@ -43,7 +43,9 @@ export const encoders = (model: CompiledModel): Record<string, unknown> => {
       pad: { id: PAD_ID, token: '<pad>' },
       tokens: m.bounds.vocab.map((v, i) => ({ id: i + 2, token: valueToJson(v) })),
       max_len: m.bounds.maxLen,
-      note: 'prepend BOS; position p holds input token p-1; pad shorter inputs in a batch with PAD (masked as keys)',
+      note: m.bounds.causal
+        ? 'prepend BOS; position p holds input token p-1; pad shorter inputs in a batch with PAD after their last token (right padding: the causal mask keeps PAD keys from every real position); no key padding mask is needed'
+        : 'prepend BOS; position p holds input token p-1; pad shorter inputs in a batch with PAD after their last token (right padding); the weights mask PAD keys, so no key padding mask is needed: TransformerLens, numpy and ONNX runtimes need none',
     },
     output: {
       encoding: m.output.encoding,

@@ -7,6 +7,9 @@
  *
  * Leading layers with no live attention head act on each position alone; their output is
  * precomputed for every (token, position) pair. Work buffers are allocated once per model.
+ *
+ * No key padding mask: a PAD position is an ordinary position, as in TransformerLens, numpy and
+ * the ONNX export; bidirectional models mask PAD keys inside their weights (docs/compiler.md).
  */
 import { BOS_ID, PAD_ID, type CompiledModel, type Tensor32 } from './model.js';
 
@@ -354,7 +357,6 @@ export class PreparedModel {
   private readonly scores: Float64Array;
   private readonly h: Float64Array;
   private readonly out: Float64Array;
-  private readonly pad: Uint8Array;
   private readonly qDims: Int32Array;
   private readonly qVals: Float64Array;
 
@@ -440,7 +442,6 @@ export class PreparedModel {
     this.scores = new Float64Array(n);
     this.h = new Float64Array(n * c.d_mlp);
     this.out = new Float64Array(n * d);
-    this.pad = new Uint8Array(n);
     this.qDims = new Int32Array(c.d_head);
     this.qVals = new Float64Array(c.d_head);
     this.rowOf = new Int32Array(n);
@@ -524,7 +525,6 @@ export class PreparedModel {
     T: number,
     delta: Float64Array,
     biasOnly: boolean,
-    tokens?: Int32Array,
     patterns?: Float64Array[],
     cache?: CacheUse,
   ): void {
@@ -533,9 +533,8 @@ export class PreparedModel {
     const nCols = cols.length;
     if (nCols === 0) return;
     for (let t = 0; t < T; t++) for (let c = 0; c < nCols; c++) delta[t * d + (cols[c] as number)] = 0;
-    if (!biasOnly && tokens !== undefined) {
-      const { q, k, v, z, scores, pad, qDims, qVals } = this;
-      for (let t = 0; t < T; t++) pad[t] = tokens[t] === PAD_ID ? 1 : 0;
+    if (!biasOnly) {
+      const { q, k, v, z, scores, qDims, qVals } = this;
       for (let hi = 0; hi < layer.heads.length; hi++) {
         const head = layer.heads[hi] as PreparedHead;
         const dh = head.dh;
@@ -562,10 +561,6 @@ export class PreparedModel {
             const cached = hc.scores;
             const rq = (rowOf[qi] as number) * rows;
             for (let ki = 0; ki < kEnd; ki++) {
-              if (pad[ki] === 1) {
-                scores[ki] = Number.NEGATIVE_INFINITY;
-                continue;
-              }
               const s = cached[rq + (rowOf[ki] as number)] as number;
               scores[ki] = s;
               if (s > max) max = s;
@@ -582,10 +577,6 @@ export class PreparedModel {
               qVals[nq++] = qv;
             }
             for (let ki = 0; ki < kEnd; ki++) {
-              if (pad[ki] === 1) {
-                scores[ki] = Number.NEGATIVE_INFINITY;
-                continue;
-              }
               const ko = ki * dh;
               let s = 0;
               for (let a = 0; a < nq; a++) s += (qVals[a] as number) * (k[ko + (qDims[a] as number)] as number);
@@ -713,7 +704,7 @@ export class PreparedModel {
       const layer = this.layers[l] as PreparedLayer;
       const patterns: Float64Array[] | undefined = trace ? [] : undefined;
       const cache = caches !== undefined && l === first ? caches.first : undefined;
-      this.addAttention(layer, x, T, this.delta, layer.heads.length === 0, tokens, patterns, cache);
+      this.addAttention(layer, x, T, this.delta, layer.heads.length === 0, patterns, cache);
       if (trace && patterns) {
         trace.attention.push(patterns);
         trace.residuals.push(x.slice(0, T * d));

@@ -7,8 +7,9 @@
  *   per layer: x += Σ_h softmax(mask((x W_Q[h] + b_Q[h]) (x W_K[h] + b_K[h])ᵀ · attn_scale⁻¹)) (x W_V[h] + b_V[h]) W_O[h] + b_O
  *              x += relu(x W_in + b_in) W_out + b_out
  *   logits = x W_U + b_U
- * attn_scale is 1 (no 1/√d_head), keys at PAD positions are masked out, and in causal models keys
- * after the query are masked too.
+ * attn_scale is 1 (no 1/√d_head); mask hides keys after the query in causal models and nothing
+ * else: PAD keys (right padding) are masked inside the weights of bidirectional models, so every
+ * runtime without a key padding mask (TransformerLens, numpy, ONNX) computes the same thing.
  */
 import type { Value } from '../ast/value.js';
 

@@ -8,7 +8,7 @@ import { encodeProgram } from '../ast/codec.js';
 import { structuralHash } from '../ast/label.js';
 import type { Encoding, SOp } from '../ast/program.js';
 import { isNumberLike, toNumber, valueToJson, type Value } from '../ast/value.js';
-import { BOS, bosDirection, ONE, oneDirection, type Direction } from '../craft/basis.js';
+import { BOS, bosDirection, ONE, oneDirection, PAD, padDirection, type Direction } from '../craft/basis.js';
 import type { HeadBlock, Unit } from '../craft/blocks.js';
 import { encode, type SopSpace } from '../craft/sopSpace.js';
 import type { Diagnostic } from '../diagnostics.js';
@@ -73,13 +73,19 @@ const factorWidth = (entries: readonly (readonly [string, string, number])[]): n
   Math.min(new Set(entries.map(([a]) => a)).size, new Set(entries.map(([, b]) => b)).size);
 
 /**
+ * The residual's own directions: `one`, `bos`, and in bidirectional models `pad` (PAD keys are
+ * masked inside the weights; causal models never let a real query see a right-padded key).
+ */
+const baseDirections = (causal: boolean): Direction[] => (causal ? [oneDirection, bosDirection] : [oneDirection, bosDirection, padDirection]);
+
+/**
  * The model's dimensions without building any tensor (what assembly would produce): used to
  * compare compilation variants cheaply.
  */
 export const modelSize = (lowered: LoweredProgram, allocation: Allocation): { config: ModelConfig; parameters: number } => {
   const t = lowered.typed;
   const layers = allocation.report.layers;
-  let d = 2 + lowered.auxiliary.length;
+  let d = baseDirections(t.bounds.causal).length + lowered.auxiliary.length;
   for (const n of lowered.nodes) d += (lowered.spaces.get(n.id) as SopSpace).directions.length;
   const heads = new Array<number>(layers).fill(0);
   const units = new Array<number>(layers).fill(0);
@@ -133,8 +139,8 @@ export const assemble = (input: AssemblyInput): Either.Either<readonly Diagnosti
   const t = lowered.typed;
   const bounds = t.bounds;
 
-  // --- residual layout: one, bos, then every s-op's directions (and auxiliaries) in graph order
-  const directions: Direction[] = [oneDirection, bosDirection];
+  // --- residual layout: one, bos, (pad), then every s-op's directions (and auxiliaries) in graph order
+  const directions: Direction[] = baseDirections(bounds.causal);
   for (const n of lowered.nodes) {
     directions.push(...(lowered.spaces.get(n.id) as SopSpace).directions);
     const aux = `${n.label}.attn`;
@@ -205,7 +211,9 @@ export const assemble = (input: AssemblyInput): Either.Either<readonly Diagnosti
   const WE = T('embed.W_E');
   WE[BOS_ID * d + index(ONE)] = 1;
   WE[BOS_ID * d + index(BOS)] = 1;
-  void PAD_ID; // the PAD row stays zero: PAD keys are masked and PAD outputs ignored
+  // PAD is a copy of BOS that carries `pad` (every head scores it far below BOS): MLPs are off
+  // and heads attend to BOS there, exactly as at BOS. Causal models leave the row zero.
+  if (!bounds.causal) for (const dir of [ONE, BOS, PAD]) WE[PAD_ID * d + index(dir)] = 1;
   const embedNodes = lowered.nodes.filter((n) => n.stages.length === 0);
   bounds.vocab.forEach((token, i) => {
     const row = (2 + i) * d;

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { exprKey, labelOf } from '../ast/label.js';
 import { children, topologicalOrder, type Fn, type Node, type SOp } from '../ast/program.js';
 import { valueLiteral } from '../ast/value.js';
+import { BOS, ONE, PAD } from '../craft/basis.js';
 
 export interface GraphNode {
   readonly id: number;
@@ -79,7 +80,8 @@ export const buildGraph = (program: SOp): Either.Either<readonly Diagnostic[], P
   kids.forEach((cs, id) => {
     for (const c of new Set(cs)) (consumers[c] as number[]).push(id);
   });
-  const used = new Map<string, number>();
+  // the residual's own directions: an s-op named like one of them is renamed (`bos_2`)
+  const used = new Map<string, number>([ONE, BOS, PAD].map((l) => [l, 1]));
   const nodes: GraphNode[] = canonical.map((node, id) => {
     const base = labelOf(node);
     const seen = used.get(base) ?? 0;

@@ -19,6 +19,7 @@ import {
   bosCleanup,
   categoricalAggregateHead,
   defaultVector,
+  maskPadKeys,
   numericalAggregateHead,
   numericalQueryScore,
   selectorWidthHead,
@@ -47,6 +48,8 @@ export type Stage = { readonly sublayer: 'attn'; readonly heads: readonly HeadBl
 export interface HeadMargins {
   readonly beta: number;
   readonly gap: number;
+  /** Bidirectional models: the PAD term (score units, before β) every query gives PAD keys. */
+  readonly padPenalty?: number;
   readonly scoreError: number;
   readonly leakage: number;
   readonly outputError: number;
@@ -272,6 +275,11 @@ export const lower = (t: TypedProgram, fixed?: FixedPrecision): Either.Either<re
     widthDecoders.set(id, discretisingMlp(auxSpace, (x) => Math.round(1 / x - 1), out, 'selector-width-mlp', 1, fixedWidth));
   }
 
+  // PAD positions (bidirectional models) are copies of BOS plus `pad` and their index: of all
+  // s-ops only `indices` is non-zero there (MLPs are off, heads attend to BOS, as at BOS itself)
+  const padMasked = !t.bounds.causal;
+  const nonZeroAtPad = (space: SopSpace): boolean => padMasked && graph.nodes.find((n) => n.label === space.label)?.node.kind === 'indices';
+
   // selectors used by heads, and their scores' structure (weights need β only as a factor)
   const scores = new Map<number, { score: Score; groups: ScoreGroup[]; selector: number }>();
   for (const id of sopIds.filter(isHead)) {
@@ -280,7 +288,8 @@ export const lower = (t: TypedProgram, fixed?: FixedPrecision): Either.Either<re
     const sel = plan.selector as SelectorPlan;
     const groups = scoreGroups(c, selectorId, sel);
     const bosScore = construction(id) === 'selector-width' ? 1 : 0.5;
-    const score = sel.numericalQuery ? numericalQueryScore(groups[0] as ScoreGroup) : tableScore(groups, bosScore);
+    const raw = sel.numericalQuery ? numericalQueryScore(groups[0] as ScoreGroup) : tableScore(groups, bosScore);
+    const score = padMasked ? maskPadKeys(raw, groups.map((g) => g.query), groups.map((g) => g.key).filter(nonZeroAtPad)) : raw;
     scores.set(id, { score, groups, selector: selectorId });
   }
 
@@ -292,17 +301,24 @@ export const lower = (t: TypedProgram, fixed?: FixedPrecision): Either.Either<re
   };
   need(graph.output, outputRequirement(spaces.get(graph.output) as SopSpace));
   const keysBound = t.bounds.maxLen + 1;
+  // keys = every position (BOS and PAD ones included): the losing keys of the leakage bound
   const headModel = (id: number): Omit<HeadErrorModel, 'scoreError' | 'passthrough'> => {
     const kind = construction(id);
     const s = scores.get(id) as { score: Score };
-    if (kind === 'categorical-attention') return { keys: keysBound, gap: s.score.gap, leak: 2, equal: 0 };
-    if (kind === 'numerical-attention') {
-      const value = spaces.get((graph.nodes[id] as { children: readonly number[] }).children[1] as number) as SopSpace;
-      const agg = graph.nodes[id]?.node as Extract<SOp, { kind: 'aggregate' }>;
-      const vmax = Math.max(1e-12, ...value.values.filter(isNumberLike).map((v) => Math.abs(toNumber(v))), Math.abs(toNumber(agg.default as number)));
-      return { keys: keysBound, gap: s.score.gap, leak: 2 * vmax, equal: vmax };
+    if (kind === 'selector-width') return { keys: keysBound, gap: s.score.gap, leak: 1, equal: 1 };
+    const value = spaces.get((graph.nodes[id] as { children: readonly number[] }).children[1] as number) as SopSpace;
+    const agg = graph.nodes[id]?.node as Extract<SOp, { kind: 'aggregate' }>;
+    // a losing PAD key writes BOS's default plus its own value (an index) when it has one
+    const valueAtPad = nonZeroAtPad(value);
+    if (kind === 'categorical-attention') {
+      const defaultWritten = defaultVector(spaces.get(id) as SopSpace, agg.default).length > 0;
+      return { keys: keysBound, gap: s.score.gap, leak: valueAtPad && defaultWritten ? 3 : 2, equal: 0 };
     }
-    return { keys: keysBound, gap: s.score.gap, leak: 1, equal: 1 };
+    const values = value.values.filter(isNumberLike).map((v) => Math.abs(toNumber(v)));
+    const dflt = Math.abs(toNumber(agg.default as number));
+    const vmax = Math.max(1e-12, ...values, dflt);
+    const padWrite = valueAtPad ? Math.max(0, ...values) + dflt : 0;
+    return { keys: keysBound, gap: s.score.gap, leak: 2 * Math.max(vmax, padWrite), equal: vmax };
   };
   const headRequirement = (id: number): number => {
     if (construction(id) === 'selector-width') {
@@ -406,7 +422,7 @@ export const lower = (t: TypedProgram, fixed?: FixedPrecision): Either.Either<re
       continue;
     }
     const outputError = headOutputError(model, beta);
-    const margins: HeadMargins = { beta, gap: score.gap, scoreError, leakage: leakageBound(model.keys, beta, score.gap, scoreError), outputError, required: req };
+    const margins: HeadMargins = { beta, gap: score.gap, ...(score.padPenalty !== undefined ? { padPenalty: score.padPenalty } : {}), scoreError, leakage: leakageBound(model.keys, beta, score.gap, scoreError), outputError, required: req };
     const reads = [...new Set([...groups.flatMap((grp) => [grp.query.label, grp.key.label]).map((l) => sopIds.find((s) => c.label(s) === l) as number), ...(kind === 'selector-width' ? [] : [valueId])])];
     if (kind === 'selector-width') {
       auxiliary.push(auxOf(id));

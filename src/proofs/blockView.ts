@@ -21,6 +21,8 @@ export class ModelView {
   readonly d: number;
   readonly one: number;
   readonly bos: number;
+  /** The `pad` direction (bidirectional models); −1 when the model has none. */
+  readonly pad: number;
   private readonly spaces = new Map<string, SpaceView>();
   readonly nodes: ReadonlyMap<string, NodeReport>;
 
@@ -29,6 +31,7 @@ export class ModelView {
     const residual = model.manifest.residual;
     this.one = residual.findIndex((r) => r.label === 'one');
     this.bos = residual.findIndex((r) => r.label === 'bos');
+    this.pad = residual.findIndex((r) => r.label === 'pad');
     const byLabel = new Map<string, number[]>();
     residual.forEach((r, i) => byLabel.set(r.label, [...(byLabel.get(r.label) ?? []), i]));
     for (const [label, indices] of byLabel) {
@@ -59,6 +62,16 @@ export class ModelView {
     x[this.one] = 1;
     if (bosPosition) x[this.bos] = 1;
     for (const [space, v] of encodings) writeValue(x, space, v);
+    return x;
+  }
+
+  /**
+   * A PAD position's residual as the compiler lays it out: BOS's (`one`, `bos`) plus `pad`, and
+   * the given encodings (its index; every other s-op is None there).
+   */
+  padVector(encodings: readonly (readonly [SpaceView, Value])[]): Float64Array {
+    const x = this.vector(encodings, true);
+    if (this.pad >= 0) x[this.pad] = 1;
     return x;
   }
 

@@ -4,7 +4,7 @@ import type { SOp } from '../../src/ast/program.js';
 import { valuesClose, type Value } from '../../src/ast/value.js';
 import { evaluate } from '../../src/interpreter/evaluate.js';
 import { isUndecodable } from '../../src/model/decode.js';
-import type { CompiledModel, Tensor32 } from '../../src/model/model.js';
+import { PAD_ID, type CompiledModel, type Tensor32 } from '../../src/model/model.js';
 import { runModel } from '../../src/model/run.js';
 
 export interface Mutation {
@@ -74,4 +74,25 @@ export const disagreesOn = (program: SOp, model: CompiledModel, input: readonly 
   const got = runModel(model, input);
   if (Either.isLeft(want) || Either.isLeft(got)) return true;
   return !got.right.every((g, i) => !isUndecodable(g) && valuesClose(g, want.right[i] as Value));
+};
+
+/**
+ * A copy without the in-weights PAD mask: `scores` zeroes the `pad` row of every W_Q and W_K
+ * (no head scores PAD keys down any more), `embedding` zeroes the PAD token's `pad` entry.
+ */
+export const withoutPadMask = (model: CompiledModel, part: 'scores' | 'embedding'): CompiledModel => {
+  const pad = model.manifest.residual.findIndex((r) => r.label === 'pad');
+  if (pad < 0) throw new Error('the model has no pad direction');
+  const tensors = copy(model);
+  const { d_model: d, d_head: dh, n_heads: H, n_layers: L } = model.config;
+  if (part === 'embedding') (tensors.get('embed.W_E') as Tensor32).data[PAD_ID * d + pad] = 0;
+  else {
+    for (let l = 0; l < L; l++) {
+      for (const w of ['W_Q', 'W_K']) {
+        const data = (tensors.get(`blocks.${l}.attn.${w}`) as Tensor32).data;
+        for (let h = 0; h < H; h++) data.fill(0, (h * d + pad) * dh, (h * d + pad + 1) * dh);
+      }
+    }
+  }
+  return { ...model, tensors };
 };

@@ -3,12 +3,14 @@
  * (in "score units", before the sharpness β): selected keys score 1, unselected 0 (or lower),
  * and the BOS key a fixed `bosScore` for every query — 0.5 for aggregates (BOS wins only when
  * nothing is selected, then supplying the default) and 1 for selector width (BOS ties with the
- * selected keys, so its weight is 1/(w+1)). The BOS query always attends to BOS.
+ * selected keys, so its weight is 1/(w+1)). The BOS query always attends to BOS. In
+ * bidirectional models every head also scores PAD keys far below BOS ({@link maskPadKeys}).
  */
 import { isNumberLike, toNumber, type Value } from '../../ast/value.js';
-import { BOS, ONE } from '../basis.js';
+import { BOS, ONE, PAD } from '../basis.js';
 import type { HeadBlock, MlpBlock, ScoreWeights, Weights } from '../blocks.js';
 import { encodeMaybe, scale, type SopSpace } from '../sopSpace.js';
+import { magnitudeOf } from './mlps.js';
 
 /** One (query s-op, key s-op) pair and the part of the selector formula that reads it. */
 export interface ScoreGroup {
@@ -24,6 +26,8 @@ export interface Score {
   readonly gap: number;
   /** Largest |score| for a non-BOS query (bounds how score errors scale). */
   readonly magnitude: number;
+  /** Bidirectional models: the PAD term P (score units): every query scores `pad` keys −P. */
+  readonly padPenalty?: number;
 }
 
 class ScoreBuilder {
@@ -163,6 +167,45 @@ export const numericalQueryScore = (g: ScoreGroup): Score => {
   s.add(BOS, ONE, -big);
   s.add(BOS, BOS, 2 * big);
   return { weights: s.build(), gap: 0.5, magnitude };
+};
+
+/**
+ * PAD keys masked inside the weights. A PAD position's residual is BOS's (`one`, `bos`) plus
+ * `pad` and its position's index, so without this term a PAD key scores like BOS plus what its
+ * index adds. Every query (its `one` direction) scores `pad` −P: a PAD key then scores at least
+ * P − B below BOS, where B bounds what the index directions (`padKeys`: the key s-ops that are
+ * non-zero at PAD, i.e. `indices`) add for any query. P = B + 2·(gap + 1): for a real query PAD
+ * keys lose to BOS — and so to every winning key — by more than twice the head's gap, so they
+ * are ordinary losing keys, counted among the n ≤ N keys of the leakage bound that β is sized
+ * with (precision.ts); for the BOS query (and PAD queries, copies of it) they lose to BOS by at
+ * least 2·gap + 2, no less than real keys do (addBos).
+ */
+export const maskPadKeys = (score: Score, queries: readonly SopSpace[], padKeys: readonly SopSpace[]): Score => {
+  const rows = new Map<string, Map<string, number>>();
+  for (const [q, k, w] of score.weights) {
+    const row = rows.get(k) ?? new Map<string, number>();
+    row.set(q, (row.get(q) ?? 0) + w);
+    rows.set(k, row);
+  }
+  const distinct = (spaces: readonly SopSpace[]): SopSpace[] => [...new Map(spaces.map((s) => [s.label, s])).values()];
+  const qs = distinct(queries);
+  // |S(query, k)| for the key direction k, bounded over every query (one + a value per s-op)
+  const reach = (k: string): number => {
+    const row = rows.get(k) ?? new Map<string, number>();
+    let total = Math.abs(row.get(ONE) ?? 0);
+    for (const sp of qs) {
+      const mag = magnitudeOf([sp]);
+      total += Math.max(0, ...sp.directions.map((d) => mag(d.key) * Math.abs(row.get(d.key) ?? 0)));
+    }
+    return total;
+  };
+  let reachAtPad = 0;
+  for (const sp of distinct(padKeys)) {
+    const mag = magnitudeOf([sp]);
+    reachAtPad += Math.max(0, ...sp.directions.map((d) => mag(d.key) * reach(d.key)));
+  }
+  const penalty = reachAtPad + 2 * (score.gap + 1);
+  return { ...score, weights: [...score.weights, [ONE, PAD, -penalty]], padPenalty: penalty };
 };
 
 const head = (role: string, score: Score, beta: number, ov: ScoreWeights): HeadBlock => ({

@@ -1,9 +1,10 @@
 /**
  * A model this project compiled (model.ts: TransformerLens tensors, no LayerNorm, ReLU MLPs,
- * attn_scale 1, PAD keys masked) as a linearized transformer: it already is one, exactly.
+ * attn_scale 1, no key padding mask: the weights mask PAD keys) as a linearized transformer: it
+ * already is one, exactly.
  */
 import { showValue } from '../../ast/value.js';
-import { PAD_ID, type CompiledModel, type Tensor32 } from '../../model/model.js';
+import type { CompiledModel, Tensor32 } from '../../model/model.js';
 import { relu } from '../activations.js';
 import { matrix, type Matrix } from '../drasp/matrix.js';
 import type { LinearizedHead, LinearizedTransformer } from './linearizedTransformer.js';
@@ -60,7 +61,7 @@ export const compiledAsLinearized = (model: CompiledModel): LinearizedTransforme
     outputNames: output.encoding === 'categorical' ? output.values.map(showValue) : [output.label],
     scoreScale: 1 / c.attn_scale,
     causal: c.causal,
-    maskedKeyTokens: [PAD_ID],
+    maskedKeyTokens: [],
     prediction: 'argmax',
   };
 };

@@ -8,9 +8,15 @@
  * - what each key writes (its value's encoding; BOS the default);
  * - the BOS query attends to BOS.
  *
- * With n ≤ max length losing keys, the weight leaking to losers is at most λ = n·e^{−(gap − 2Δ)}
- * and winners' weights differ by at most e^{spread + 2Δ}: this bounds the head's output error at
- * every length up to the max length, without enumerating inputs.
+ * Bidirectional models also run right-padded batches with no key padding mask. A PAD position
+ * holds BOS's residual plus `pad` and its index (every other s-op None, within the pollution
+ * bound, as at BOS): PAD keys, for every index, are losers like any other key, what they write
+ * enters the losers' bound, and PAD queries must attend to BOS as the BOS query does.
+ *
+ * With n ≤ max length losing keys (PAD keys included: a padded sequence has max length + 1
+ * positions), the weight leaking to losers is at most λ = n·e^{−(gap − 2Δ)} and winners'
+ * weights differ by at most e^{spread + 2Δ}: this bounds the head's output error at every length
+ * up to the max length, padded or not, without enumerating inputs.
  */
 import { applyPredicate } from '../../ast/apply.js';
 import type { Node, SOp } from '../../ast/program.js';
@@ -30,8 +36,10 @@ export interface HeadBound {
   readonly leakage: number;
   /** Output error bound (L1 for categorical, absolute for numerical; the 1/(w+1) weight for widths). */
   readonly outputError: number;
-  /** BOS query: BOS's score minus the best other key's. */
+  /** BOS query and PAD queries: BOS's score minus the best other key's (PAD keys included). */
   readonly bosQueryGap: number;
+  /** Bidirectional models: the best winner's lead over the best PAD key, over every query. */
+  readonly padGap: number;
   /** Error left at the BOS position in the head's output directions (after any clean-up). */
   readonly bosPollution: number;
   readonly queries: number;
@@ -136,17 +144,31 @@ export const headBound = (c: LemmaContext, label: string, stage: StagePlacement,
   const bosVector = view.vector([], true);
   const kBos = view.project(layer, head, 'K', bosVector);
   const qBos = view.project(layer, head, 'Q', bosVector);
+  // PAD positions: BOS + pad + their index, for every index (nothing in causal models)
+  const padAll = (which: 'Q' | 'K', spaces: readonly SpaceView[], labels: readonly string[]): Float64Array[] => {
+    if (!c.padded) return [];
+    const values = labels.map((l) => c.atPad(l));
+    return combinations(values.map((vs) => vs.map((_, i) => i))).map((combo) =>
+      view.project(layer, head, which, view.padVector(spaces.map((sp, i) => [sp, (values[i] as readonly Value[])[combo[i] as number] as Value] as const))),
+    );
+  };
+  const qPads = padAll('Q', qSpaces, sides.queries);
+  const kPads = padAll('K', kSpaces, sides.keys);
   const kFlat = new Float64Array(kCombos.length * dh);
   kVecs.forEach((k, i) => kFlat.set(k, i * dh));
   const selected = compileSelector(c, selectorId, sides, qValues, kValues);
 
   let gap = Number.POSITIVE_INFINITY;
   let spread = 0;
+  let padGap = Number.POSITIVE_INFINITY;
   qCombos.forEach((qc, qi) => {
     const q = qVecs[qi] as Float64Array;
     let minWinner = Number.POSITIVE_INFINITY;
     let maxWinner = Number.NEGATIVE_INFINITY;
-    let maxLoser = Number.NEGATIVE_INFINITY;
+    // PAD keys are losers for every query
+    let maxPad = Number.NEGATIVE_INFINITY;
+    for (const k of kPads) maxPad = Math.max(maxPad, dot(q, k) / scale);
+    let maxLoser = maxPad;
     let winners = 0;
     for (let ki = 0; ki < kCombos.length; ki++) {
       let sc = 0;
@@ -160,6 +182,7 @@ export const headBound = (c: LemmaContext, label: string, stage: StagePlacement,
       } else if (sc > maxLoser) maxLoser = sc;
     }
     const b = dot(q, kBos) / scale;
+    padGap = Math.min(padGap, Math.max(b, maxWinner) - maxPad);
     if (width) {
       const lowest = Math.min(minWinner, b);
       gap = Math.min(gap, lowest - maxLoser);
@@ -178,7 +201,7 @@ export const headBound = (c: LemmaContext, label: string, stage: StagePlacement,
   // score errors from input errors (and BOS-position pollution on the key side)
   const err = (l: string): number => inputs.errors.get(l) ?? 0;
   const keyErr = (l: string): number => Math.max(err(l), inputs.pollution.get(l) ?? 0);
-  const dq = sides.queries.reduce((s, l, i) => s + err(l) * sensitivity(c, stage, 'Q', qSpaces[i] as SpaceView, [...kVecs, kBos]), 0);
+  const dq = sides.queries.reduce((s, l, i) => s + err(l) * sensitivity(c, stage, 'Q', qSpaces[i] as SpaceView, [...kVecs, kBos, ...kPads]), 0);
   const dk = sides.keys.reduce((s, l, i) => s + keyErr(l) * sensitivity(c, stage, 'K', kSpaces[i] as SpaceView, qVecs), 0);
   // the cross term e_q·W·e_k: L1 errors times the largest bilinear weight between the two sides
   const totalQ = sides.queries.reduce((x, l) => x + err(l), 0);
@@ -189,11 +212,20 @@ export const headBound = (c: LemmaContext, label: string, stage: StagePlacement,
   const leakage = Math.min(1, c.maxLen * Math.exp(-effectiveGap));
   const ratio = Math.expm1(spread + 2 * scoreError);
 
-  // BOS query: attends to BOS
-  let bestOther = Number.NEGATIVE_INFINITY;
-  for (const k of kVecs) bestOther = Math.max(bestOther, dot(qBos, k) / scale);
-  const bosQueryGap = dot(qBos, kBos) / scale - bestOther;
-  const bosLeak = Math.min(1, c.maxLen * Math.exp(-bosQueryGap));
+  // BOS query (and PAD queries): attend to BOS, over every other key (PAD keys included)
+  let bosQueryGap = Number.POSITIVE_INFINITY;
+  for (const qx of [qBos, ...qPads]) {
+    let bestOther = Number.NEGATIVE_INFINITY;
+    for (const k of [...kVecs, ...kPads]) bestOther = Math.max(bestOther, dot(qx, k) / scale);
+    bosQueryGap = Math.min(bosQueryGap, dot(qx, kBos) / scale - bestOther);
+  }
+  // their scores move with the keys' errors and with the pollution their own query s-ops carry
+  const pollutionOf = (l: string): number => inputs.pollution.get(l) ?? 0;
+  const bosScoreError =
+    sides.keys.reduce((s, l, i) => s + keyErr(l) * sensitivity(c, stage, 'K', kSpaces[i] as SpaceView, [qBos, ...qPads]), 0) +
+    sides.queries.reduce((s, l, i) => s + pollutionOf(l) * sensitivity(c, stage, 'Q', qSpaces[i] as SpaceView, [kBos, ...kVecs, ...kPads]), 0) +
+    (totalK > 0 ? sides.queries.reduce((x, l) => x + pollutionOf(l), 0) * totalK * largestBilinear(c, stage, qSpaces, kSpaces) : 0);
+  const bosLeak = Math.min(1, c.maxLen * Math.exp(-(bosQueryGap - 2 * bosScoreError)));
 
   let outputError: number;
   let bosPollution: number;
@@ -229,8 +261,12 @@ export const headBound = (c: LemmaContext, label: string, stage: StagePlacement,
       unit[i] = 1;
       return Math.max(s, measure(view.headOutput(layer, head, unit)));
     }, 0);
-    const passthrough = gain * err(valueLabel);
-    const vmax = Math.max(maxWrite, measure(bosWrites)) + passthrough;
+    // a PAD key writes BOS's default and its own value (an index, for `indices`)
+    let padWrite = 0;
+    if (c.padded) for (const v of c.atPad(valueLabel)) padWrite = Math.max(padWrite, measure(view.headOutput(layer, head, view.padVector([[valueSpace, v]]))));
+    // the value's error at every key: its error bound, or its pollution at BOS and PAD positions
+    const passthrough = gain * keyErr(valueLabel);
+    const vmax = Math.max(maxWrite, measure(bosWrites), padWrite) + passthrough;
     outputError = categorical
       ? leakage * (1 + vmax) + Math.max(writeError, defaultError) + passthrough
       : leakage * 2 * vmax + ratio * vmax + Math.max(writeError, defaultError) + passthrough;
@@ -242,7 +278,7 @@ export const headBound = (c: LemmaContext, label: string, stage: StagePlacement,
     }
     bosPollution = measure(residualAtBos) + bosLeak * vmax;
   }
-  return { gap, spread, scoreError, leakage, outputError, bosQueryGap, bosPollution, queries: qCombos.length, keys: kCombos.length };
+  return { gap, spread, scoreError, leakage, outputError, bosQueryGap, padGap, bosPollution, queries: qCombos.length, keys: kCombos.length };
 };
 
 /** Whether a clean-up stage is off away from BOS (so it never touches real positions). */
@@ -263,6 +299,7 @@ export const headLemma = (label: string, b: HeadBound, holds: boolean, statement
     leakageAtMaxLength: b.leakage,
     outputError: b.outputError,
     bosQueryGap: b.bosQueryGap,
+    ...(Number.isFinite(b.padGap) ? { padGap: b.padGap } : {}),
     bosPollution: b.bosPollution,
     queryCombinations: b.queries,
     keyCombinations: b.keys,

@@ -14,7 +14,7 @@ import type { ValueSet } from '../../typecheck/valueSet.js';
 import { stagesOf, type SpaceView } from '../blockView.js';
 import { cleanupIsOff, headBound, headLemma } from './attention.js';
 import { lemmaContext, type Lemma, type LemmaContext } from './context.js';
-import { bosGate, mlpBound, mlpLemma, nodeFunction, type MlpInput } from './mlp.js';
+import { bosGate, mlpBound, mlpLemma, nodeFunction, padGate, type MlpInput } from './mlp.js';
 import { embeddingLemma, structureLemmas } from './structure.js';
 
 /** An MLP stage as the lemma checked it, for the solver to re-examine (not serialized). */
@@ -83,7 +83,9 @@ const nodeLemmas = (
     const f = (args: Value[]): Value | undefined => fn(childLabels.map((l) => args[distinct.indexOf(l)] as Value));
     obligations.push({ label, stage, inputs, output: c.space(label), outputValues: c.valueSet(label), f });
     const bound = mlpBound(c, stage, inputs, c.space(label), c.valueSet(label), f);
-    const gate = bosGate(c, stage, atBos(distinct, stage.layer));
+    const entries = atBos(distinct, stage.layer);
+    // off at BOS and at every PAD position: the residual there stays BOS-like
+    const gate = Math.max(bosGate(c, stage, entries), padGate(c, stage, entries));
     errors.set(label, bound.error);
     pollution.set(label, gate <= 0 ? 0 : Number.POSITIVE_INFINITY);
     const holds = gate <= 0 && Number.isFinite(bound.error);
@@ -91,7 +93,7 @@ const nodeLemmas = (
       mlpLemma(
         label,
         bound,
-        `for all ${bound.combinations} input combinations with input errors up to ${fmt(Math.max(0, ...inputs.map((x) => x.error)))}, the output is within ${fmt(bound.error)} of f(inputs); every unit is off at BOS (largest pre-activation ${fmt(gate)})`,
+        `for all ${bound.combinations} input combinations with input errors up to ${fmt(Math.max(0, ...inputs.map((x) => x.error)))}, the output is within ${fmt(bound.error)} of f(inputs); every unit is off at BOS${c.padded ? ' and PAD' : ''} (largest pre-activation ${fmt(gate)})`,
         holds,
         { bosGate: gate },
       ),
@@ -106,7 +108,8 @@ const nodeLemmas = (
   if (construction === 'selector-width') {
     const decoderStage = stagesOf(report, 'mlp', 'selector-width-mlp')[0];
     const headOk = head.gap - 2 * head.scoreError > 0 && head.bosQueryGap > 0;
-    lemmas.push(headLemma(label, head, headOk, `BOS and the selected keys beat every other key by ${fmt(head.gap)} (score error ≤ ${fmt(head.scoreError)}, spread ${fmt(head.spread)}): the BOS weight is 1/(w+1) within ${fmt(head.outputError)}`));
+    const padded = c.padded ? ` (PAD keys included: they lose by at least ${fmt(head.padGap)})` : '';
+    lemmas.push(headLemma(label, head, headOk, `BOS and the selected keys beat every other key${padded} by ${fmt(head.gap)} (score error ≤ ${fmt(head.scoreError)}, spread ${fmt(head.spread)}): the BOS weight is 1/(w+1) within ${fmt(head.outputError)}`));
     if (decoderStage === undefined) return [...lemmas, { node: label, kind: 'mlp', holds: false, statement: 'no selector-width decoder in the manifest', numbers: {} }];
     const widths = c.values(label).filter(isNumberLike).map(toNumber);
     const aux = c.view.space(`${label}.attn`) as SpaceView;
@@ -118,7 +121,7 @@ const nodeLemmas = (
     const decoderInputs = [{ space: aux, values: weights, error: head.outputError }];
     obligations.push({ label, stage: decoderStage, inputs: decoderInputs, output: c.space(label), outputValues: c.valueSet(label), f: decode });
     const bound = mlpBound(c, decoderStage, decoderInputs, c.space(label), c.valueSet(label), decode);
-    const gate = bosGate(c, decoderStage, [[aux, 1, head.bosPollution]]);
+    const gate = Math.max(bosGate(c, decoderStage, [[aux, 1, head.bosPollution]]), padGate(c, decoderStage, [[aux, 1, head.bosPollution]]));
     errors.set(label, bound.error);
     pollution.set(label, gate <= 0 ? 0 : Number.POSITIVE_INFINITY);
     lemmas.push(
@@ -134,6 +137,7 @@ const nodeLemmas = (
   }
   const cleanupOk = cleanup === undefined || cleanupIsOff(c, cleanup);
   const ok = head.gap - 2 * head.scoreError > 0 && head.bosQueryGap > 0 && cleanupOk;
+  const padded = c.padded ? `; PAD keys lose by at least ${fmt(head.padGap)}, PAD queries attend to BOS` : '';
   errors.set(label, head.outputError);
   pollution.set(label, head.bosPollution);
   lemmas.push(
@@ -141,7 +145,7 @@ const nodeLemmas = (
       label,
       head,
       ok,
-      `winners beat losers by ${fmt(head.gap)} (score error ≤ ${fmt(head.scoreError)}): at most ${fmt(head.leakage)} of the weight leaks at length ${c.maxLen}, output error ≤ ${fmt(head.outputError)}; the BOS query attends to BOS (gap ${fmt(head.bosQueryGap)})${cleanup ? ', and the clean-up leaves ' + fmt(head.bosPollution) + ' at BOS' : ''}`,
+      `winners beat losers by ${fmt(head.gap)} (score error ≤ ${fmt(head.scoreError)}): at most ${fmt(head.leakage)} of the weight leaks at length ${c.maxLen}, output error ≤ ${fmt(head.outputError)}; the BOS query attends to BOS (gap ${fmt(head.bosQueryGap)})${cleanup ? ', and the clean-up leaves ' + fmt(head.bosPollution) + ' at BOS' : ''}${padded}`,
     ),
   );
   return lemmas;

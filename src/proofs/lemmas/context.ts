@@ -33,6 +33,13 @@ export interface LemmaContext {
   readonly facts: ReadonlyMap<number, SelectorFacts>;
   readonly maxLen: number;
   readonly causal: boolean;
+  /**
+   * Bidirectional models run right-padded batches with no key padding mask: PAD positions (a
+   * copy of BOS plus `pad` and their index) are keys and queries like any other position.
+   */
+  readonly padded: boolean;
+  /** The values an s-op may hold at a PAD position: its index for `indices`, else None. */
+  readonly atPad: (label: string) => readonly Value[];
   /** Graph node by label. */
   readonly byLabel: ReadonlyMap<string, { readonly id: number; readonly node: Node; readonly children: readonly number[] }>;
   readonly report: (label: string) => NodeReport;
@@ -69,6 +76,8 @@ export const lemmaContext = (compiled: SOp, model: CompiledModel): Either.Either
     facts: t.inference.selectorFacts,
     maxLen: b.maxLen,
     causal: b.causal,
+    padded: !b.causal,
+    atPad: (label) => (byLabel.get(label)?.node.kind === 'indices' ? (t.inference.valueSets.get(byLabel.get(label)?.id as number)?.values ?? []) : [null]),
     byLabel,
     report: (label) => {
       const r = view.nodes.get(label);

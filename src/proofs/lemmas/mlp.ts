@@ -184,7 +184,7 @@ export const mlpBound = (
  * entry gives an input space, the value it holds at BOS (0 / None for clean inputs, an aggregate's
  * default before its clean-up, 1 for a selector width's weight) and a pollution radius.
  */
-export const bosGate = (c: LemmaContext, stage: StagePlacement, atBos: readonly (readonly [SpaceView, Value, number])[]): number => {
+export const bosGate = (c: LemmaContext, stage: StagePlacement, atBos: readonly (readonly [SpaceView, Value, number])[], padPosition = false): number => {
   const { view } = c;
   const d = view.d;
   const dm = view.model.config.d_mlp;
@@ -195,6 +195,7 @@ export const bosGate = (c: LemmaContext, stage: StagePlacement, atBos: readonly 
   const radius = new Float64Array(d);
   centre[view.one] = 1;
   centre[view.bos] = 1;
+  if (padPosition && view.pad >= 0) centre[view.pad] = 1;
   for (const [space, value, pollution] of atBos) {
     writeValue(centre, space, value);
     for (const i of space.indices) radius[i] = pollution;
@@ -209,6 +210,19 @@ export const bosGate = (c: LemmaContext, stage: StagePlacement, atBos: readonly 
     worst = Math.max(worst, z);
   }
   return worst;
+};
+
+/**
+ * At PAD positions (bidirectional models) too: PAD holds BOS's inputs plus `pad` and its index,
+ * so the largest pre-activation over every index an input `indices` may hold there (the BOS
+ * entries otherwise). −∞ in causal models, where no real query sees a PAD key.
+ */
+export const padGate = (c: LemmaContext, stage: StagePlacement, atBos: readonly (readonly [SpaceView, Value, number])[]): number => {
+  if (!c.padded) return Number.NEGATIVE_INFINITY;
+  const choices = atBos.map(([space, value, pollution]) =>
+    c.byLabel.get(space.label)?.node.kind === 'indices' ? c.atPad(space.label).map((v) => [space, v, 0] as const) : [[space, value, pollution] as const],
+  );
+  return Math.max(...combinations(choices).map((entries) => bosGate(c, stage, entries, true)));
 };
 
 /** The function an MLP node computes, from the compiled program. */

@@ -6,7 +6,7 @@
  */
 import type { Node, SOp } from '../../ast/program.js';
 import type { Value } from '../../ast/value.js';
-import { BOS_ID } from '../../model/model.js';
+import { BOS_ID, PAD_ID } from '../../model/model.js';
 import type { SpaceView } from '../blockView.js';
 import { writeValue } from '../blockView.js';
 import type { Lemma, LemmaContext } from './context.js';
@@ -78,7 +78,8 @@ export const structureLemmas = (c: LemmaContext): Lemma[] => {
         const valueLabel = node.kind === 'aggregate' ? (c.graph.nodes[g.children[1] as number]?.label ?? '') : undefined;
         const allowed: Record<'Q' | 'K' | 'V', Set<number>> = {
           Q: indicesOf(c, sides.queries),
-          K: indicesOf(c, sides.keys),
+          // every head scores PAD keys down through the `pad` direction
+          K: new Set([...indicesOf(c, sides.keys), ...(view.pad >= 0 ? [view.pad] : [])]),
           V: valueLabel !== undefined ? new Set([view.bos, ...(view.space(valueLabel)?.indices ?? [])]) : new Set([view.bos]),
         };
         for (const which of ['Q', 'K', 'V'] as const) {
@@ -170,6 +171,11 @@ export const embeddingLemma = (c: LemmaContext): Lemma => {
     return x;
   };
   expectRow('BOS token', WE.subarray(BOS_ID * d, BOS_ID * d + d), row(() => undefined, true));
+  // bidirectional models: PAD is BOS plus `pad` (PAD keys are masked in the weights)
+  if (c.padded) {
+    if (view.pad < 0) problems.push('no pad direction: PAD keys are not masked in the weights');
+    else expectRow('PAD token', WE.subarray(PAD_ID * d, PAD_ID * d + d), view.padVector([]));
+  }
   view.model.manifest.bounds.vocab.forEach((token, i) => {
     const expected = row((x) => {
       for (const g of embedded) {
@@ -190,7 +196,10 @@ export const embeddingLemma = (c: LemmaContext): Lemma => {
     node: '(embedding)',
     kind: 'embedding',
     holds: problems.length === 0,
-    statement: problems.length === 0 ? 'token and position embeddings encode BOS, every token, every position and every constant exactly' : problems.slice(0, 3).join('; '),
+    statement:
+      problems.length === 0
+        ? `token and position embeddings encode BOS, ${c.padded ? 'PAD (BOS + pad), ' : ''}every token, every position and every constant exactly`
+        : problems.slice(0, 3).join('; '),
     numbers: { tokens: view.model.manifest.bounds.vocab.length, positions: c.maxLen + 1 },
   };
 };

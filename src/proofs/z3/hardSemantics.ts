@@ -235,7 +235,7 @@ const extract = (model: CompiledModel): HardProgram => {
   const labelOfRow = (r: number): string => residual[r]?.label ?? '?';
   const allRows = Array.from({ length: d }, (_, i) => i);
   const expectReads = (what: string, rows: readonly number[], allowed: readonly string[]): void => {
-    const ok = new Set(['one', 'bos', ...allowed]);
+    const ok = new Set(['one', 'bos', 'pad', ...allowed]);
     const bad = [...new Set(rows.map(labelOfRow).filter((l) => !ok.has(l)))];
     if (bad.length > 0) throw new ExtractionError(`${what} reads ${bad.join(', ')}, outside its declared inputs ${allowed.join(', ') || '(none)'}`);
   };
