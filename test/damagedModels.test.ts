@@ -77,6 +77,11 @@ const DAMAGES: readonly Damage[] = [
       }),
     says: /manifest\.json was edited after compilation/,
   },
+  {
+    name: 'a model of the previous format (1: PAD masked at run time only)',
+    apply: (dir) => editJson(dir, 'config.json', (c) => (c['version'] = 1)),
+    says: /config\.json: a raspc model of format 1; this raspc reads format 2/,
+  },
   { name: 'model.safetensors cut in half', apply: (dir) => truncateFile(dir, 'model.safetensors'), says: /model\.safetensors (.*truncated|declares a header of \d+ bytes but only)/ },
 ];
 

@@ -250,6 +250,8 @@ const readChecked = (dir: string): Either.Either<Diagnostic, CompiledModel> => {
       }),
     );
   }
+  const older = olderFormat(configJson.right, paths.config);
+  if (older !== undefined) return Either.left(older);
   const config = validate(ConfigCodec, configJson.right, paths.config);
   if (Either.isLeft(config)) return config;
 
@@ -287,6 +289,16 @@ const readChecked = (dir: string): Either.Either<Diagnostic, CompiledModel> => {
   const certified = certificateProblem(dir, manifest.certification, read);
   if (certified !== undefined) return Either.left(certified);
   return Either.right({ config: config.right, manifest, tensors: tensors.right });
+};
+
+/** Models of format 1 masked PAD keys at run time only (TransformerLens has no such mask): refused by name. */
+const olderFormat = (config: unknown, path: string): Diagnostic | undefined => {
+  if (typeof config !== 'object' || config === null) return undefined;
+  const { format, version } = config as { format?: unknown; version?: unknown };
+  if (format !== MODEL_FORMAT || typeof version !== 'number' || version >= MODEL_FORMAT_VERSION) return undefined;
+  return diagnostic('model/old-format', `${path}: a raspc model of format ${version}; this raspc reads format ${MODEL_FORMAT_VERSION} (PAD keys masked in the weights, integrity record)`, {
+    fix: RECOMPILE,
+  });
 };
 
 /** A certified model's `certificate.json` must be there and be the one its manifest's verdict rests on. */

@@ -14,7 +14,7 @@
 import type { Value } from '../ast/value.js';
 
 export const MODEL_FORMAT = 'raspc-model';
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
 
 export interface ModelConfig {
   readonly format: typeof MODEL_FORMAT;
