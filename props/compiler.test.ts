@@ -4,7 +4,7 @@
  * fast-check prints the seed, the path and the shrunk counterexample (as `.rasp` text with its
  * bounds) on failure. Value-set soundness is in props/language.test.ts.
  * Nothing is excluded: the compiler bugs the fuzzer found are fixed (docs/fuzzing.md) and their
- * counterexamples are regression tests in test/fuzzRegressions.test.ts.
+ * counterexamples are regression tests in test/integration/fuzzRegressions.test.ts.
  */
 import { fc, test } from '@fast-check/vitest';
 import * as Either from 'fp-ts/lib/Either.js';
