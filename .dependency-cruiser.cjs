@@ -1,3 +1,4 @@
+/* global module */
 /**
  * The layering of src/ (issue 14), checked in CI by `npm run layers`.
  *
