@@ -2,10 +2,9 @@
  * Assembly: craft blocks + layer allocation → concrete tensors, a deterministic residual layout
  * and the manifest. Same lowered program and allocation → byte-identical tensors.
  */
-import { createHash } from 'node:crypto';
 import * as Either from 'fp-ts/lib/Either.js';
 import { encodeProgram } from '../ast/codec.js';
-import { structuralHash } from '../ast/label.js';
+import { programHash } from '../ast/programHash.js';
 import type { Encoding, SOp } from '../ast/program.js';
 import { isNumberLike, toNumber, valueToJson, type Value } from '../ast/value.js';
 import { BOS, bosDirection, ONE, oneDirection, PAD, padDirection, type Direction } from '../craft/basis.js';
@@ -30,13 +29,6 @@ import {
 } from '../model/model.js';
 import type { Allocation } from './allocate.js';
 import type { LoweredNode, LoweredProgram } from './lower.js';
-
-/** A program's hash: SHA-256 of its JSON form (or of its structural hash if it has opaque functions). */
-export const programHash = (program: SOp): string => {
-  const json = encodeProgram(program);
-  const text = Either.isRight(json) ? JSON.stringify(json.right) : `opaque:${structuralHash(program)}`;
-  return createHash('sha256').update(text).digest('hex');
-};
 
 const zeros = (shape: readonly number[]): Tensor32 => ({ shape, data: new Float32Array(shape.reduce((p, d) => p * d, 1)) });
 

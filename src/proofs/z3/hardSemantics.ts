@@ -21,7 +21,7 @@ import type { SOp } from '../../ast/program.js';
 import { isNumberLike, showValue, toNumber, valuesClose, type Value } from '../../ast/value.js';
 import { decodeLogits, isUndecodable } from '../../model/decode.js';
 import type { CompiledModel, NodeReport } from '../../model/model.js';
-import { buildGraph, type ProgramGraph } from '../../passes/graph.js';
+import { buildGraph, type ProgramGraph } from '../../ast/graph.js';
 import { inferValueSets } from '../../typecheck/inferValueSets.js';
 import { atomsOf } from '../../typecheck/plan.js';
 import { ModelView, stagesOf, type SpaceView } from '../blockView.js';

@@ -12,7 +12,7 @@ import { applyFn, applyPredicate } from '../../ast/apply.js';
 import { ExprFailure } from '../../ast/exprEval.js';
 import type { SOp } from '../../ast/program.js';
 import { canonicalNumber, isNumberLike, toNumber, type Value } from '../../ast/value.js';
-import { buildGraph } from '../../passes/graph.js';
+import { buildGraph } from '../../ast/graph.js';
 import type { Bounds } from '../../typecheck/bounds.js';
 import { inferValueSets } from '../../typecheck/inferValueSets.js';
 import type { ValueSet } from '../../typecheck/valueSet.js';
