@@ -74,6 +74,12 @@ describe('allocate', () => {
     expect(a.report).toEqual({ layers: 2, layerLowerBound: 2, maxHeadsPerLayer: 2, headsLowerBound: 2, mlpWidth: 1, mlpWidthLowerBound: 1 });
   });
 
+  it('between equally loaded slots a node goes to the earliest', () => {
+    // e → A (mlp) → B (head) → C (mlp), one unit each; D (mlp, one unit) fits layer 0 or 1 equally
+    const nodes = [node(0, [], []), node(1, [mlpStage(1)], [0]), node(2, [attn], [1]), node(3, [mlpStage(1)], [2]), node(4, [mlpStage(1)], [0])];
+    expect(allocated(nodes).firstStage.get(4)).toBe(1);
+  });
+
   it('a program of embeddings only has no layers', () => {
     const a = allocated([node(0, [], [])]);
     expect(a.report).toEqual({ layers: 0, layerLowerBound: 0, maxHeadsPerLayer: 0, headsLowerBound: 0, mlpWidth: 0, mlpWidthLowerBound: 0 });
