@@ -17,7 +17,7 @@
  */
 import type { Value } from '../../ast/value.js';
 import { valuesClose } from '../../ast/value.js';
-import { UNDECODABLE, type HardAttention, type HardNode, type HardProgram, type Table } from './hardSemantics.js';
+import { UNDECODABLE, type HardAttention, type HardNode, type HardProgram, type Table } from './hardProgram.js';
 import { rat, type Rat } from './rational.js';
 import { EVAL_ERROR, OUTSIDE, type SourceNode, type SourceProgram } from './sourceSemantics.js';
 import { bitsFor, Terms, type BoolT, type IntT, type WideT } from './terms.js';

@@ -16,7 +16,7 @@ import { buildGraph } from '../../ast/graph.js';
 import type { Bounds } from '../../typecheck/bounds.js';
 import { inferValueSets } from '../../typecheck/inferValueSets.js';
 import type { ValueSet } from '../../typecheck/valueSet.js';
-import { buildTable, type Table } from './hardSemantics.js';
+import { buildTable, type Table } from './hardProgram.js';
 import { ratOf, type Rat } from './rational.js';
 
 export const EVAL_ERROR = -1;
