@@ -208,6 +208,13 @@ const layerContents = (lowered: LoweredProgram, allocation: Allocation): LayerCo
 
 type TensorData = (name: string) => Float32Array;
 
+/** Adds w at index i (an index outside the tensor is a bug). */
+const addAt = (a: Float32Array, i: number, w: number): void => {
+  const x = a[i];
+  if (x === undefined) throw new Error(`bug: index ${i} outside a tensor of ${a.length}`);
+  a[i] = x + w;
+};
+
 /** W_E and W_pos: BOS, PAD and every token; the embedded s-ops (tokens, indices, constants). */
 const writeEmbeddings = (T: TensorData, lowered: LoweredProgram, { index }: ResidualLayout, d: number): void => {
   const t = lowered.typed;
@@ -249,17 +256,17 @@ const writeBlocks = (T: TensorData, contents: LayerContents, { index }: Residual
     heads.forEach(({ head }, h) => {
       const qk = factor(head.qk, index);
       const ov = factor(head.ov, index);
-      for (const [row, col, w] of qk.left) WQ[(h * d + row) * dHead + col] += w;
-      for (const [row, col, w] of qk.right) WK[(h * d + row) * dHead + col] += w;
-      for (const [row, col, w] of ov.left) WV[(h * d + row) * dHead + col] += w;
+      for (const [row, col, w] of qk.left) addAt(WQ, (h * d + row) * dHead + col, w);
+      for (const [row, col, w] of qk.right) addAt(WK, (h * d + row) * dHead + col, w);
+      for (const [row, col, w] of ov.left) addAt(WV, (h * d + row) * dHead + col, w);
       // W_O[h][col][row]: the value side's right factor maps head dims to output directions
-      for (const [row, col, w] of ov.right) WO[(h * dHead + col) * d + row] += w;
+      for (const [row, col, w] of ov.right) addAt(WO, (h * dHead + col) * d + row, w);
     });
     const Win = T(`blocks.${l}.mlp.W_in`);
     const Wout = T(`blocks.${l}.mlp.W_out`);
     (contents.unitsAt[l] ?? []).forEach((u, j) => {
-      for (const [dir, w] of u.input) Win[index(dir) * dMlp + j] += w;
-      for (const [dir, w] of u.output) Wout[j * d + index(dir)] += w;
+      for (const [dir, w] of u.input) addAt(Win, index(dir) * dMlp + j, w);
+      for (const [dir, w] of u.output) addAt(Wout, j * d + index(dir), w);
     });
   });
 };

@@ -23,6 +23,7 @@ import type { CompiledModel, NodeReport } from '../../model/model.js';
 import { buildGraph, type ProgramGraph } from '../../ast/graph.js';
 import { inferValueSets } from '../../typecheck/inferValueSets.js';
 import { atomsOf } from '../../typecheck/plan.js';
+import { addAt } from '../arrays.js';
 import { ModelView, stagesOf, type SpaceView } from '../blockView.js';
 import { buildTable, UNDECODABLE, type HardAttention, type HardNode, type HardProgram, type HardSpace } from './hardProgram.js';
 import { add, cmp, div, mul, rat, ratOf, ZERO, type Rat } from './rational.js';
@@ -259,7 +260,7 @@ const extract = (model: CompiledModel): HardProgram => {
           const y = Float64Array.from(x);
           for (const st of stages) {
             const { out } = view.mlp(st.layer, st.units as [number, number], x);
-            for (let i = 0; i < d; i++) y[i] += out[i] as number;
+            for (let i = 0; i < d; i++) addAt(y, i, out[i] ?? Number.NaN);
           }
           return decodeSpace(space, sv, y);
         },
@@ -301,7 +302,7 @@ const extract = (model: CompiledModel): HardProgram => {
         const y = Float64Array.from(x);
         for (const st of stages) {
           const { out } = view.mlp(st.layer, st.units as [number, number], x);
-          for (let i = 0; i < d; i++) y[i] += out[i] as number;
+          for (let i = 0; i < d; i++) addAt(y, i, out[i] ?? Number.NaN);
         }
         return decodeSpace(space, sv, y);
       });
