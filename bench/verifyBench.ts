@@ -9,7 +9,7 @@ import type { Value } from '../src/ast/value.js';
 import { makeSort, makeSortFreq, REGISTRY, type LibraryEntry } from '../src/lib/index.js';
 import type { Method } from '../src/proofs/certificate.js';
 import { inputCount } from '../src/proofs/enumerate.js';
-import { verify } from '../src/proofs/verify.js';
+import { verify } from '../src/passes/verifyProgram.js';
 import { shutdownZ3 } from '../src/proofs/z3/solver.js';
 import { makeBounds } from '../src/typecheck/bounds.js';
 import type { RowCache } from './rowCache.js';

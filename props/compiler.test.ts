@@ -10,7 +10,7 @@ import { fc, test } from '@fast-check/vitest';
 import * as Either from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { makeBounds } from '../src/typecheck/bounds.js';
-import { typecheck } from '../src/typecheck/typecheck.js';
+import { typecheck } from '../src/passes/compile.js';
 import { ENCODED_KINDS, encodedKindsOf, programInputs, randomProgram, rawInputs, type RandomProgram } from './arbitraries.js';
 import { checkCompiler, describeFailure, type CompilerCheckOptions } from './compilerCheck.js';
 

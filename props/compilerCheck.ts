@@ -10,7 +10,8 @@ import { runModel } from '../src/model/run.js';
 import { compile } from '../src/passes/compile.js';
 import { makeBounds } from '../src/typecheck/bounds.js';
 import { checkSize } from '../src/typecheck/sizeEstimate.js';
-import { typecheck, type TypedProgram } from '../src/typecheck/typecheck.js';
+import { typecheck } from '../src/passes/compile.js';
+import type { TypedProgram } from '../src/typecheck/typecheck.js';
 import type { RandomProgram } from './arbitraries.js';
 
 // ---- the compiler properties, shared by props/compiler.test.ts and scripts/fuzz.ts ----

@@ -8,7 +8,7 @@ import { printProgram } from '../src/ast/printer.js';
 import { isSelector, type SOp } from '../src/ast/program.js';
 import { valuesClose, type Value } from '../src/ast/value.js';
 import { Evaluation, evaluate } from '../src/interpreter/evaluate.js';
-import { buildGraph } from '../src/passes/graph.js';
+import { buildGraph } from '../src/ast/graph.js';
 import { makeBounds } from '../src/typecheck/bounds.js';
 import { inferValueSets } from '../src/typecheck/inferValueSets.js';
 import { inputFor, randomProgram, type RandomProgram } from './arbitraries.js';

@@ -12,8 +12,8 @@ import { formatDiagnostic } from '../src/diagnostics.js';
 import { evaluate } from '../src/interpreter/evaluate.js';
 import { REGISTRY } from '../src/lib/index.js';
 import { makeBounds } from '../src/typecheck/bounds.js';
-import { typecheck } from '../src/typecheck/typecheck.js';
-import { compileCertified } from '../src/proofs/certifyCompilation.js';
+import { typecheck } from '../src/passes/compile.js';
+import { compileCertified } from '../src/passes/compile.js';
 import { writeModel } from '../src/model/files.js';
 import { runModel } from '../src/model/run.js';
 

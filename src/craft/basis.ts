@@ -18,9 +18,9 @@ export interface Direction {
   readonly value?: Value;
 }
 
-export const ONE = 'one';
-export const BOS = 'bos';
-export const PAD = 'pad';
+import { BOS, ONE, PAD } from '../ast/reservedLabels.js';
+
+export { BOS, ONE, PAD };
 
 export const oneDirection: Direction = { key: ONE, name: ONE, label: ONE };
 export const bosDirection: Direction = { key: BOS, name: BOS, label: BOS };

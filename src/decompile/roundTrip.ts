@@ -23,7 +23,7 @@ import { COMPARISONS, topologicalOrder, type Comparison, type Selector, type SOp
 import { canonicalNumber, canonicalValue, valueEquals, type Value } from '../ast/value.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import type { CompiledModel } from '../model/model.js';
-import { buildGraph } from '../passes/graph.js';
+import { buildGraph } from '../ast/graph.js';
 import { decodeSpace, ModelView, type SpaceView } from '../proofs/blockView.js';
 import { combinations } from '../proofs/lemmas/context.js';
 import { makeBounds, type Bounds } from '../typecheck/bounds.js';

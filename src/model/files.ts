@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import * as Either from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts/lib/index.js';
-import { ValueCodec } from '../ast/codec.js';
 import { diagnostic, firstOf, type Diagnostic } from '../diagnostics.js';
 import { configManifestProblems, nonFiniteWeight, weightsMetadataProblem, type ModelPaths } from './consistency.js';
 import { checkIntegrity, integrityRecord, sha256Hex, withoutIntegrity } from './integrity.js';
+import { Count, ManifestFileCodec, Positive } from './manifest.js';
 import {
   expectedShape,
   MODEL_FORMAT,
@@ -58,7 +58,7 @@ export const modelFiles = (model: CompiledModel, certificate?: string): Record<s
     ...(c.verdict === 'verified' ? { [MODEL_FILES.certificate]: new TextEncoder().encode(certificate) } : {}),
   };
   // the manifest as it parses back (undefined fields dropped), so that its digest is the reader's
-  const manifest = JSON.parse(JSON.stringify(withoutIntegrity(model.manifest as unknown as Record<string, unknown>))) as Record<string, unknown>;
+  const manifest = JSON.parse(JSON.stringify(withoutIntegrity(model.manifest))) as Record<string, unknown>;
   const withRecord = { ...manifest, integrity: integrityRecord(manifest, files) };
   const { [MODEL_FILES.weights]: weights, [MODEL_FILES.config]: config, ...rest } = files;
   return {
@@ -87,13 +87,6 @@ export const writeModel = (dir: string, model: CompiledModel, certificate?: stri
   }
 };
 
-const integer = (name: string, min: number): t.Type<number, number, unknown> => {
-  const is = (u: unknown): u is number => Number.isSafeInteger(u) && (u as number) >= min;
-  return new t.Type<number, number, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c)), t.identity);
-};
-const Count = integer('a non-negative integer', 0);
-const Positive = integer('a positive integer', 1);
-
 const ConfigCodec = t.type({
   format: t.literal(MODEL_FORMAT),
   version: t.literal(MODEL_FORMAT_VERSION),
@@ -109,51 +102,6 @@ const ConfigCodec = t.type({
   normalization_type: t.null,
   attn_scale: t.literal(1),
   causal: t.boolean,
-});
-
-const Sublayer = t.union([t.literal('attn'), t.literal('mlp')]);
-
-const StageCodec = t.intersection([
-  t.type({ sublayer: Sublayer, layer: Count, role: t.string }),
-  t.partial({ head: Count, units: t.tuple([Count, Count]) }),
-]);
-
-const NodeCodec = t.intersection([
-  t.type({
-    label: t.string,
-    kind: t.string,
-    construction: t.string,
-    layer: integer('a layer (-1 for embeddings)', -1),
-    sublayer: t.union([t.literal('embed'), Sublayer]),
-    reads: t.readonlyArray(t.string),
-    stages: t.readonlyArray(StageCodec),
-    values: Count,
-    margins: t.record(t.string, t.number),
-  }),
-  t.partial({ declaredEncoding: t.string, representation: t.string }),
-]);
-
-const ManifestCodec = t.type({
-  format: t.literal(MODEL_FORMAT),
-  version: t.literal(MODEL_FORMAT_VERSION),
-  program: t.type({ hash: t.string, output: t.string }),
-  bounds: t.type({ vocab: t.readonlyArray(ValueCodec), maxLen: Positive, causal: t.boolean }),
-  tokens: t.readonlyArray(t.type({ id: Count, token: ValueCodec })),
-  residual: t.readonlyArray(t.type({ name: t.string, label: t.string })),
-  output: t.type({
-    label: t.string,
-    encoding: t.union([t.literal('categorical'), t.literal('numerical')]),
-    values: t.readonlyArray(ValueCodec),
-    tolerance: t.number,
-  }),
-  nodes: t.readonlyArray(NodeCodec),
-  allocation: t.type({ layers: Count }),
-  parameters: Count,
-  notes: t.readonlyArray(t.string),
-  certification: t.union([
-    t.type({ verdict: t.literal('verified'), method: t.string, claim: t.string, certificate: t.string }),
-    t.type({ verdict: t.literal('unverified') }),
-  ]),
 });
 
 /** The bytes of `path`, or a diagnostic saying it cannot be read. */
@@ -259,10 +207,10 @@ const readChecked = (dir: string): Either.Either<Diagnostic, CompiledModel> => {
   if (Either.isLeft(manifestBytes)) return manifestBytes;
   const manifestJson = parseJson(manifestBytes.right, paths.manifest);
   if (Either.isLeft(manifestJson)) return manifestJson;
-  const decoded = validate(ManifestCodec, manifestJson.right, paths.manifest);
+  const decoded = validate(ManifestFileCodec, manifestJson.right, paths.manifest);
   if (Either.isLeft(decoded)) return decoded;
-  const raw = manifestJson.right as Record<string, unknown>;
-  const manifest = withoutIntegrity(raw) as unknown as Manifest;
+  const raw = decoded.right;
+  const { integrity: _record, ...manifest } = raw;
 
   const weightsBytes = readBytes(paths.weights);
   if (Either.isLeft(weightsBytes)) return weightsBytes;

@@ -11,7 +11,7 @@
  * else: PAD keys (right padding) are masked inside the weights of bidirectional models, so every
  * runtime without a key padding mask (TransformerLens, numpy, ONNX) computes the same thing.
  */
-import type { Value } from '../ast/value.js';
+import type { Certification, Manifest } from './manifest.js';
 
 export const MODEL_FORMAT = 'raspc-model';
 export const MODEL_FORMAT_VERSION = 2;
@@ -40,85 +40,9 @@ export interface Tensor32 {
   readonly data: Float32Array;
 }
 
-export interface ResidualDirection {
-  readonly name: string;
-  /** The s-op (or `one`, `bos`, or an auxiliary) it belongs to. */
-  readonly label: string;
-  /** For categorical directions, the value (JSON form: None as null). */
-  readonly value?: unknown;
-}
-
-export interface OutputDecoding {
-  readonly label: string;
-  readonly encoding: 'categorical' | 'numerical';
-  /** Categorical: the value of each logit; numerical: every value the output can take. */
-  readonly values: readonly Value[];
-  /** Categorical: a logit must reach this to count (else None); numerical: max distance to a value. */
-  readonly tolerance: number;
-}
-
-/** Where one stage of a node sits: a head of a layer, or a range of a layer's MLP units. */
-export interface StagePlacement {
-  readonly sublayer: 'attn' | 'mlp';
-  readonly layer: number;
-  /** The construction of this stage, e.g. `categorical-attention`, `table-mlp`, `bos-cleanup`. */
-  readonly role: string;
-  readonly head?: number;
-  /** [first, end) hidden units of the layer's MLP. */
-  readonly units?: readonly [number, number];
-}
-
-export interface NodeReport {
-  readonly label: string;
-  readonly kind: string;
-  readonly construction: string;
-  readonly declaredEncoding?: string;
-  readonly representation?: string;
-  /** Layer and sublayer of its first stage (`attn` or `mlp`); embeddings have layer -1. */
-  readonly layer: number;
-  readonly sublayer: 'embed' | 'attn' | 'mlp';
-  /** Labels of the s-ops it reads. */
-  readonly reads: readonly string[];
-  readonly stages: readonly StagePlacement[];
-  readonly values: number;
-  readonly margins: Readonly<Record<string, number>>;
-}
-
-/**
- * Whether the model was certified when it was written: `verified` carries the certificate's
- * method, claim and the SHA-256 of `certificate.json` beside the model; `unverified` marks a model
- * written without certification (`raspc compile --no-verify`, or the library's `compileUnverified`),
- * on which every reader warns.
- */
-export type Certification =
-  | { readonly verdict: 'verified'; readonly method: string; readonly claim: string; readonly certificate: string }
-  | { readonly verdict: 'unverified' };
+export type { Certification, Manifest, NodeReport, OutputDecoding, ResidualDirection, StagePlacement } from './manifest.js';
 
 export const UNVERIFIED: Certification = { verdict: 'unverified' };
-
-export interface Manifest {
-  readonly format: typeof MODEL_FORMAT;
-  readonly version: typeof MODEL_FORMAT_VERSION;
-  /** `hash`: SHA-256 of the source program's JSON; `compiled`: the program as lowered (after rewrites). */
-  readonly program: { readonly hash: string; readonly output: string; readonly compiled?: unknown };
-  readonly bounds: { readonly vocab: readonly Value[]; readonly maxLen: number; readonly causal: boolean };
-  readonly tokens: readonly { readonly id: number; readonly token: Value | '<bos>' | '<pad>' }[];
-  readonly residual: readonly ResidualDirection[];
-  readonly output: OutputDecoding;
-  readonly nodes: readonly NodeReport[];
-  readonly allocation: {
-    readonly layers: number;
-    readonly layerLowerBound: number;
-    readonly maxHeadsPerLayer: number;
-    readonly headsLowerBound: number;
-    readonly mlpWidth: number;
-    readonly mlpWidthLowerBound: number;
-  };
-  readonly parameters: number;
-  /** Choices the compiler made that differ from the program text (representations, rewrites). */
-  readonly notes: readonly string[];
-  readonly certification: Certification;
-}
 
 export interface CompiledModel {
   readonly config: ModelConfig;

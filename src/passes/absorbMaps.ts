@@ -6,7 +6,13 @@
  *
  * Only when f never gives None on its inputs (the select's None rule applies to the values it
  * reads, which stay the same) and its input is categorical (select keys must be).
+ *
+ * Preserves: which keys every select selects, on every input (the predicate reads f's value, as
+ * the select did). Checked by test/unit/passes/absorbMaps.test.ts; the result must pass the
+ * checker again or it is not used.
  */
+import * as Either from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import * as D from '../ast/dsl.js';
 import * as E from '../ast/expr.js';
 import type { Expr } from '../ast/expr.js';
@@ -17,8 +23,10 @@ import type { ComparisonOp } from '../ast/expr.js';
 import type { Fn, Node, Predicate, Selector, SOp } from '../ast/program.js';
 import { rewriteProgram } from '../ast/rewrite.js';
 import type { Value } from '../ast/value.js';
-import type { ProgramGraph } from './graph.js';
+import type { ProgramGraph } from '../ast/graph.js';
 import type { ValueSet } from '../typecheck/valueSet.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { Noted, Recheck } from './pass.js';
 
 type MapNode = Extract<SOp, { kind: 'map' }>;
 
@@ -49,7 +57,7 @@ const composedPredicate = (p: Predicate, fk: Fn | undefined, fq: Fn | undefined,
   return D.opaque(`${name}_absorbed`, (kv: Value, qv: Value) => applyPredicate(p, apply(fk, kv), apply(fq, qv)) === true) as Predicate;
 };
 
-export const absorbMaps = (program: SOp, graph: ProgramGraph, sets: ReadonlyMap<number, ValueSet>): { program: SOp; absorbed: string[] } => {
+export const absorbIntoPredicates = (program: SOp, graph: ProgramGraph, sets: ReadonlyMap<number, ValueSet>): { program: SOp; absorbed: string[] } => {
   const absorbable = new Set<number>();
   for (const g of graph.nodes) {
     if (g.node.kind !== 'map' || g.id === graph.output || g.consumers.length === 0) continue;
@@ -81,4 +89,15 @@ export const absorbMaps = (program: SOp, graph: ProgramGraph, sets: ReadonlyMap<
     return sel;
   });
   return { program: result, absorbed: [...absorbed] };
+};
+
+/** The pass: maps read only by selects absorbed, re-checked; the input unchanged when none is, Left when the result is refused. */
+export const absorbMaps = (n: Noted, recheck: Recheck): Either.Either<readonly Diagnostic[], Noted> => {
+  const t = n.typed;
+  const absorption = absorbIntoPredicates(t.program, t.graph, t.inference.valueSets);
+  if (absorption.absorbed.length === 0) return Either.right(n);
+  return pipe(
+    recheck(absorption.program, t.bounds),
+    Either.map((typed) => ({ typed, notes: [...n.notes, `maps read only by selects absorbed into their predicates: ${absorption.absorbed.join(', ')}`] })),
+  );
 };

@@ -45,7 +45,8 @@ const units = (n: LoweredNode, stage: number): number => {
   return st?.sublayer === 'mlp' ? st.mlps.reduce((s, m) => s + m.units.length, 0) : 0;
 };
 
-export const allocate = (program: LoweredProgram): Either.Either<readonly Diagnostic[], Allocation> => {
+/** Places every node's stages; reads only the nodes (their stages and what they read). */
+export const allocate = (program: Pick<LoweredProgram, 'nodes'>): Either.Either<readonly Diagnostic[], Allocation> => {
   const nodes = program.nodes;
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const computed = nodes.filter((n) => n.stages.length > 0);

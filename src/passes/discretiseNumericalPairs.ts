@@ -1,19 +1,26 @@
+import * as Either from 'fp-ts/lib/Either.js';
 import * as D from '../ast/dsl.js';
 import * as E from '../ast/expr.js';
 import { labelOf } from '../ast/label.js';
 import type { Node, SOp } from '../ast/program.js';
 import { rewriteProgram } from '../ast/rewrite.js';
-import type { ProgramGraph } from './graph.js';
+import type { ProgramGraph } from '../ast/graph.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { sequenceMapShape } from '../typecheck/plan.js';
+import { analyse, declaredEncoding, type Analysed } from '../typecheck/typecheck.js';
 import type { ValueSet } from '../typecheck/valueSet.js';
 
 /**
+ * Preserves: the program's output on every input (the inserted map is the identity; only the
+ * encoding of one input changes). Checked by test/unit/passes/discretiseNumericalPairs.test.ts.
+ *
  * A sequence map of two numerical inputs that is not affine (or whose output is categorical, as a
  * categorical linear sequence map) needs one input as categorical:
  * one MLP cannot cut two real inputs into steps at once. This rewrite inserts
  * `categorical(map(x -> x, input))` for the input with fewer values (an extra MLP stage), so such
  * programs compile instead of being refused.
  */
-export const discretiseNumericalPairs = (
+export const discretiseInputs = (
   program: SOp,
   graph: ProgramGraph,
   sets: ReadonlyMap<number, ValueSet>,
@@ -41,4 +48,14 @@ export const discretiseNumericalPairs = (
     if (side === undefined || (rebuilt.kind !== 'sequenceMap' && rebuilt.kind !== 'linearSequenceMap')) return rebuilt;
     return { ...rebuilt, [side]: discrete(rebuilt[side]) };
   });
+};
+
+/** The pass: every sequence map of two numerical inputs gets one input discretised, then the program is re-analysed. */
+export const discretiseNumericalPairs = (a: Analysed): Either.Either<readonly Diagnostic[], Analysed> => {
+  const targets = a.graph.nodes
+    .filter((g) => g.node.kind === 'sequenceMap' || g.node.kind === 'linearSequenceMap')
+    .filter((g) => sequenceMapShape(a.graph, g.id, a.inference.valueSets, declaredEncoding(a.graph)) === 'two-numerical')
+    .map((g) => g.id);
+  if (targets.length === 0) return Either.right(a);
+  return analyse(discretiseInputs(a.program, a.graph, a.inference.valueSets, targets), a.bounds);
 };

@@ -5,7 +5,13 @@
  * MLPs; fused it takes one.
  *
  * None is kept exactly: the inner function's None stops the outer one, as in the interpreter.
+ *
+ * Preserves: every node's value on every input (the fused function is the composition, None
+ * included). Checked by test/unit/passes/fuseMaps.test.ts and the interpreter comparisons of the
+ * integration tests; the fused program must pass the checker again or it is not used.
  */
+import * as Either from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import * as D from '../ast/dsl.js';
 import * as E from '../ast/expr.js';
 import type { Expr } from '../ast/expr.js';
@@ -14,8 +20,10 @@ import { ExprFailure } from '../ast/exprEval.js';
 import type { Fn, Node, SOp } from '../ast/program.js';
 import { rewriteProgram } from '../ast/rewrite.js';
 import type { Value } from '../ast/value.js';
-import type { ProgramGraph } from './graph.js';
+import type { ProgramGraph } from '../ast/graph.js';
 import type { ValueSet } from '../typecheck/valueSet.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { Noted, Recheck } from './pass.js';
 
 type MapLike = Extract<SOp, { kind: 'map' | 'sequenceMap' }>;
 
@@ -65,7 +73,7 @@ const compose = (
  * numerical s-op feeding a map (the fused node is then a table or a discretisation of the same
  * input). Returns the program unchanged when nothing fuses.
  */
-export const fuseMaps = (program: SOp, graph: ProgramGraph, sets: ReadonlyMap<number, ValueSet>): { program: SOp; fused: string[] } => {
+export const fuseMapChains = (program: SOp, graph: ProgramGraph, sets: ReadonlyMap<number, ValueSet>): { program: SOp; fused: string[] } => {
   const fused: string[] = [];
   const idOf = (n: Node): number => graph.idOf.get(n) as number;
   const fusible = (outer: Node, innerOriginal: Node, inner: Node): inner is MapLike => {
@@ -110,4 +118,15 @@ export const fuseMaps = (program: SOp, graph: ProgramGraph, sets: ReadonlyMap<nu
     return rebuilt;
   });
   return { program: result, fused };
+};
+
+/** The pass: fused map chains, re-checked; the input unchanged when nothing fuses, Left when the fused program is refused. */
+export const fuseMaps = (n: Noted, recheck: Recheck): Either.Either<readonly Diagnostic[], Noted> => {
+  const t = n.typed;
+  const fusion = fuseMapChains(t.program, t.graph, t.inference.valueSets);
+  if (fusion.fused.length === 0) return Either.right(n);
+  return pipe(
+    recheck(fusion.program, t.bounds),
+    Either.map((typed) => ({ typed, notes: [...n.notes, `fused consecutive MLP steps: ${fusion.fused.join('; ')}`] })),
+  );
 };

@@ -1,3 +1,9 @@
+/**
+ * Preserves: which keys every rewritten selector selects, on every input within the bounds where
+ * no s-op involved is None (the pass refuses the others: rule compositeNone). Checked by
+ * test/unit/passes/tupleSelectors.test.ts.
+ */
+import * as Either from 'fp-ts/lib/Either.js';
 import * as D from '../ast/dsl.js';
 import * as E from '../ast/expr.js';
 import type { Expr } from '../ast/expr.js';
@@ -7,7 +13,11 @@ import { labelOf } from '../ast/label.js';
 import type { ComparisonOp } from '../ast/expr.js';
 import type { Node, Selector, SOp } from '../ast/program.js';
 import { rewriteProgram } from '../ast/rewrite.js';
-import type { ProgramGraph } from './graph.js';
+import type { ProgramGraph } from '../ast/graph.js';
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { planSelector } from '../typecheck/plan.js';
+import { RULES } from '../typecheck/rules.js';
+import { analyse, declaredEncoding, type Analysed } from '../typecheck/typecheck.js';
 
 /** A tuple s-op of several s-ops (one categorical value per combination), or the s-op itself. */
 const tupleOf = (sops: readonly SOp[], name: string): SOp => {
@@ -28,7 +38,7 @@ const tupleOf = (sops: readonly SOp[], name: string): SOp => {
  * and keys become tuple s-ops (an MLP each), and the predicate is the original formula over the
  * tuple components. Valid when none of the s-ops involved can be None (checked by the caller).
  */
-export const tupleSelectors = (program: SOp, graph: ProgramGraph, targets: readonly number[]): SOp => {
+export const rewriteAsTupleSelects = (program: SOp, graph: ProgramGraph, targets: readonly number[]): SOp => {
   if (targets.length === 0) return program;
   // what each target becomes, built from the rewritten components (rebuiltOf) inside the rewrite
   const replacements = new Map<number, (rebuiltOf: (n: Node) => Node) => Selector>();
@@ -122,4 +132,32 @@ export const tupleSelectors = (program: SOp, graph: ProgramGraph, targets: reado
     const replace = id === undefined ? undefined : replacements.get(id);
     return replace === undefined ? rebuilt : replace(rebuiltOf);
   });
+};
+
+/** The pass: composite selectors that one score cannot express become selects over tuples (then re-analysed). */
+export const tupleSelectors = (a: Analysed): Either.Either<readonly Diagnostic[], Analysed> => {
+  const declared = declaredEncoding(a.graph);
+  const selectorIds = new Set(
+    a.graph.nodes
+      .filter((g) => g.node.kind === 'aggregate' || g.node.kind === 'selectorWidth')
+      .map((g) => g.children[0] as number),
+  );
+  const targets = [...selectorIds].filter((id) => {
+    const p = planSelector(a.graph, id, declared, a.inference.valueSets, a.inference.selectorFacts);
+    return 'kind' in p && p.kind === 'score-tuple';
+  });
+  if (targets.length === 0) return Either.right(a);
+  const problems = targets.flatMap((id) => {
+    const p = planSelector(a.graph, id, declared, a.inference.valueSets, a.inference.selectorFacts);
+    const sops = 'groups' in p ? p.groups.flatMap((g) => [g.queries, g.keys]) : [];
+    const noneable = sops.filter((s) => a.inference.valueSets.get(s)?.hasNone);
+    return noneable.map((s) =>
+      diagnostic(RULES.compositeNone.id, `${a.graph.nodes[s]?.label} may be None: ${RULES.compositeNone.summary}`, {
+        node: a.graph.nodes[id]?.label,
+        fix: RULES.compositeNone.fix,
+      }),
+    );
+  });
+  if (problems.length > 0) return Either.left(problems);
+  return analyse(rewriteAsTupleSelects(a.program, a.graph, targets), a.bounds);
 };

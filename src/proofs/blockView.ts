@@ -6,6 +6,7 @@
 import type { Value } from '../ast/value.js';
 import { canonicalNumber, canonicalValue, isNumberLike, toNumber, valueEquals } from '../ast/value.js';
 import type { CompiledModel, NodeReport, StagePlacement, Tensor32 } from '../model/model.js';
+import { addAt } from './arrays.js';
 
 /** An s-op's directions in the residual stream, as the manifest lists them. */
 export interface SpaceView {
@@ -92,7 +93,7 @@ export class ModelView {
       }
       pre[u - units[0]] = z;
       if (z <= 0) continue;
-      for (let j = 0; j < d; j++) out[j] += z * (wout[u * d + j] as number);
+      for (let j = 0; j < d; j++) addAt(out, j, z * (wout[u * d + j] as number));
     }
     return { out, pre };
   }
@@ -118,7 +119,7 @@ export class ModelView {
       const xi = x[i] as number;
       if (xi === 0) continue;
       const row = (head * d + i) * dh;
-      for (let j = 0; j < dh; j++) out[j] += xi * (w[row + j] as number);
+      for (let j = 0; j < dh; j++) addAt(out, j, xi * (w[row + j] as number));
     }
     return out;
   }
@@ -133,7 +134,7 @@ export class ModelView {
     for (let j = 0; j < dh; j++) {
       const vj = v[j] as number;
       if (vj === 0) continue;
-      for (let i = 0; i < d; i++) out[i] += vj * (wo[(head * dh + j) * d + i] as number);
+      for (let i = 0; i < d; i++) addAt(out, i, vj * (wo[(head * dh + j) * d + i] as number));
     }
     return out;
   }
@@ -143,12 +144,12 @@ export class ModelView {
 export const writeValue = (x: Float64Array, space: SpaceView, v: Value): void => {
   if (v === null) return;
   if (space.representation === 'numerical') {
-    x[space.indices[0] as number] += isNumberLike(v) ? toNumber(v) : Number.NaN;
+    addAt(x, space.indices[0] as number, isNumberLike(v) ? toNumber(v) : Number.NaN);
     return;
   }
   const i = space.values.findIndex((u) => valueEquals(u, v));
   if (i < 0) throw new Error(`bug: ${String(v)} has no direction in ${space.label}`);
-  x[space.indices[i] as number] += 1;
+  addAt(x, space.indices[i] as number, 1);
 };
 
 /** The value a space holds in a residual vector: one-hot argmax (None below 1/2), or the number. */

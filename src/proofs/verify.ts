@@ -1,6 +1,7 @@
 /**
  * Verification: a compiled model against the program it came from, by one or more methods, with
- * a certificate as the result.
+ * a certificate as the result. Proofs never compile: the caller hands over the model
+ * (src/passes/verifyProgram.ts compiles first when the library or CLI is given only a program).
  *
  * - exhaustive: every input of length 1..N (src/proofs/exhaustive.ts).
  * - lemmas: per-block lemmas composed along the model (src/proofs/lemmas/), any N.
@@ -20,8 +21,7 @@ import { isUndecodable } from '../model/decode.js';
 import { PreparedModel } from '../model/forward.js';
 import type { CompiledModel } from '../model/model.js';
 import { runModel } from '../model/run.js';
-import { programHash } from '../passes/assemble.js';
-import { compile, type CompileOptions } from '../passes/compile.js';
+import { programHash } from '../ast/programHash.js';
 import type { Bounds } from '../typecheck/bounds.js';
 import { CERTIFICATE_FORMAT, CERTIFICATE_VERSION, modelHash, valuesJson, type Certificate, type CertificateCounterexample, type Method, type Verdict } from './certificate.js';
 import { coveredBounds, sameBounds, showSet } from './coveredBounds.js';
@@ -32,11 +32,17 @@ import { checkLemmas, type LemmaReport } from './lemmas/check.js';
 import { checkBoundedEquivalence, type EquivalenceResult } from './z3/equivalence.js';
 import { checkMlpFacts, type MlpFact } from './z3/mlpFacts.js';
 
+/**
+ * The model verified: one read from somewhere (its manifest is checked against the program and
+ * the bounds), or one just compiled from the program (its own bounds are verified, and the
+ * in-memory compiled program serves the lemmas even when it has opaque functions).
+ */
+export type VerifiedModel =
+  | { readonly kind: 'given'; readonly model: CompiledModel }
+  | { readonly kind: 'compiled'; readonly model: CompiledModel; readonly compiledProgram: SOp; readonly compileSeconds: number };
+
 export interface VerifyOptions {
   readonly method?: Method;
-  /** Verify this model (e.g. read from a directory) instead of compiling the program. */
-  readonly model?: CompiledModel;
-  readonly compileOptions?: CompileOptions;
   readonly workers?: number;
   readonly onProgress?: (done: number, total: number) => void;
   /** Record wall-clock seconds in the certificate (makes it differ run to run). */
@@ -121,23 +127,24 @@ const programDefined = (report: LemmaReport): string => {
     : `not proven by lemmas: ${risky.map((g) => g.label).join(', ')} could select two different values (the exhaustive and z3 methods check this)`;
 };
 
-export const verify = async (program: SOp, bounds: Bounds, options: VerifyOptions = {}): Promise<Either.Either<readonly Diagnostic[], VerifyResult>> => {
+export const verify = async (
+  program: SOp,
+  bounds: Bounds,
+  subject: VerifiedModel,
+  options: VerifyOptions = {},
+): Promise<Either.Either<readonly Diagnostic[], VerifyResult>> => {
   const method = options.method ?? 'auto';
-  const seconds: Record<string, number> = {};
+  const seconds: Record<string, number> = subject.kind === 'compiled' ? { compile: subject.compileSeconds } : {};
   const timed = async <T>(name: string, f: () => Promise<T> | T): Promise<T> => {
     const t0 = performance.now();
     const r = await f();
     seconds[name] = (performance.now() - t0) / 1000;
     return r;
   };
-  let model = options.model;
+  const model = subject.model;
   let compiledProgram: SOp | undefined;
-  if (model === undefined) {
-    const c = await timed('compile', () => compile(program, bounds, options.compileOptions));
-    if (Either.isLeft(c)) return c;
-    model = c.right.model;
-    compiledProgram = c.right.typed.program;
-  } else {
+  if (subject.kind === 'compiled') compiledProgram = subject.compiledProgram;
+  else {
     if (model.manifest.program.hash !== programHash(program)) {
       return Either.left([
         diagnostic('verify/program-mismatch', 'the model was compiled from a different program (its manifest records another program hash)', {
@@ -153,7 +160,7 @@ export const verify = async (program: SOp, bounds: Bounds, options: VerifyOption
   }
   const m = model;
   // the bounds verified: those given (the model's own when compiled here, or bounds it covers)
-  const checked: Bounds = options.model === undefined ? m.manifest.bounds : bounds;
+  const checked: Bounds = subject.kind === 'compiled' ? m.manifest.bounds : bounds;
   const own = sameBounds(checked, m.manifest.bounds);
   const total = inputCount(checked.vocab.length, checked.maxLen);
   const runExhaustive = method === 'exhaustive' || (method === 'auto' && total <= (options.exhaustiveLimit ?? DEFAULT_EXHAUSTIVE_LIMIT));

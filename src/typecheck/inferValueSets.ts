@@ -5,7 +5,7 @@ import { isSelector, type Selector, type SOp } from '../ast/program.js';
 import { canonicalNumber, isNumberLike, numbersClose, showValue, toNumber, type Value } from '../ast/value.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { Evaluation } from '../interpreter/evaluate.js';
-import type { ProgramGraph } from '../passes/graph.js';
+import type { ProgramGraph } from '../ast/graph.js';
 import type { Bounds } from './bounds.js';
 import { UNREPRESENTABLE_FIX, unrepresentableConstant, unrepresentableSet } from './representable.js';
 import { selectorFacts, type SelectorFacts } from './selectorFacts.js';

@@ -4,7 +4,7 @@ import { ExprFailure } from '../ast/exprEval.js';
 import { isSelector, type Encoding, type Node, type Selector } from '../ast/program.js';
 import { canonicalNumber, isNumberLike, showValue, toNumber, type Value } from '../ast/value.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import type { ProgramGraph } from '../passes/graph.js';
+import type { ProgramGraph } from '../ast/graph.js';
 import { fitAffine1, splitSeparable } from './fnShape.js';
 import type { ValueSetInference } from './inferValueSets.js';
 import { RULES, type Rule } from './rules.js';

@@ -1,6 +1,6 @@
 import { applyPredicate } from '../ast/apply.js';
 import type { Value } from '../ast/value.js';
-import type { ProgramGraph } from '../passes/graph.js';
+import type { ProgramGraph } from '../ast/graph.js';
 import type { ValueSet } from './valueSet.js';
 
 /** Static facts about a selector used to sharpen value sets and pick constructions. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as Either from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { writeModel } from '../../src/model/files.js';
-import { certifyCompilation } from '../../src/proofs/certifyCompilation.js';
+import { certifyCompilation } from '../../src/passes/certify.js';
 import { findEntry } from '../../src/lib/index.js';
 import { lookupTables } from '../../src/pictures/lookupTables.js';
 import { pictureSpec } from '../../src/pictures/index.js';

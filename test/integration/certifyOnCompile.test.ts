@@ -12,7 +12,7 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { REGISTRY } from '../../src/lib/index.js';
 import { makeBounds } from '../../src/typecheck/bounds.js';
-import { compileCertified } from '../../src/proofs/certifyCompilation.js';
+import { compileCertified } from '../../src/passes/compile.js';
 
 const CLI = 'dist/src/cli/main.js';
 const raspc = (...args: string[]): { code: number; stdout: string; stderr: string } => {

@@ -10,7 +10,7 @@ import type { SOp } from '../../src/ast/program.js';
 import { parseToken, type Value } from '../../src/ast/value.js';
 import { compile } from '../../src/passes/compile.js';
 import { checkLemmas } from '../../src/proofs/lemmas/check.js';
-import { typecheck } from '../../src/typecheck/typecheck.js';
+import { typecheck } from '../../src/passes/compile.js';
 import { allInputs, bounds, compiled, disagreement } from '../support/check.js';
 
 const program = (text: string): SOp => {

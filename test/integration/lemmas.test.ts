@@ -5,7 +5,7 @@ import { findEntry, REGISTRY } from '../../src/lib/index.js';
 import { compile } from '../../src/passes/compile.js';
 import { certificateJson } from '../../src/proofs/certificate.js';
 import { checkLemmas } from '../../src/proofs/lemmas/check.js';
-import { verify } from '../../src/proofs/verify.js';
+import { verify } from '../../src/passes/verifyProgram.js';
 import { bounds, compiled } from '../support/check.js';
 import { mutateOutputWeight } from '../support/mutate.js';
 

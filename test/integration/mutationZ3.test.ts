@@ -7,7 +7,7 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Value } from '../../src/ast/value.js';
 import { REGISTRY } from '../../src/lib/index.js';
-import { verify } from '../../src/proofs/verify.js';
+import { verify } from '../../src/passes/verifyProgram.js';
 import { shutdownZ3 } from '../../src/proofs/z3/solver.js';
 import { disagreesOn } from '../support/mutate.js';
 import { mutationCase } from '../support/mutationCase.js';

@@ -12,7 +12,7 @@ import { taskByName } from '../../src/train/tasks.js';
 import { TRAIN_DEFAULTS, trainGpt2 } from '../../src/train/trainGpt2.js';
 import { makeBounds, MAX_LENGTH } from '../../src/typecheck/bounds.js';
 import { checkSize, DEFAULT_MAX_PARAMS, estimateCompiledSize } from '../../src/typecheck/sizeEstimate.js';
-import { typecheck } from '../../src/typecheck/typecheck.js';
+import { typecheck } from '../../src/passes/compile.js';
 import { bounds } from '../support/check.js';
 
 const reverse = REGISTRY.find((e) => e.name === 'reverse');

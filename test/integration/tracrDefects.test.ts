@@ -8,7 +8,7 @@ import type { Value } from '../../src/ast/value.js';
 import { findEntry, makeSort, makeSortFreq } from '../../src/lib/index.js';
 import { PreparedModel, tokenIds, type Trace } from '../../src/model/forward.js';
 import { runModel } from '../../src/model/run.js';
-import { buildGraph } from '../../src/passes/graph.js';
+import { buildGraph } from '../../src/ast/graph.js';
 import { evaluate } from '../../src/interpreter/evaluate.js';
 import { allInputs, bounds, compiled, disagreement, randomInputs } from '../support/check.js';
 

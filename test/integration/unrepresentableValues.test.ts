@@ -12,7 +12,7 @@ import * as D from '../../src/ast/dsl.js';
 import * as E from '../../src/ast/expr.js';
 import { compile } from '../../src/passes/compile.js';
 import { makeBounds } from '../../src/typecheck/bounds.js';
-import { typecheck } from '../../src/typecheck/typecheck.js';
+import { typecheck } from '../../src/passes/compile.js';
 import { bounds } from '../support/check.js';
 
 const program = (text: string): SOp => {

@@ -14,7 +14,7 @@ import type { Value } from '../../src/ast/value.js';
 import { findEntry } from '../../src/lib/index.js';
 import type { CompiledModel, Tensor32 } from '../../src/model/model.js';
 import type { Certificate } from '../../src/proofs/certificate.js';
-import { verify } from '../../src/proofs/verify.js';
+import { verify } from '../../src/passes/verifyProgram.js';
 import { bounds, compiled } from '../support/check.js';
 import { raspcInProcess } from '../support/inProcessCli.js';
 

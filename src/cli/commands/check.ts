@@ -6,7 +6,7 @@ import { diagnostic } from '../../diagnostics.js';
 import { evaluate, formatEvalError } from '../../interpreter/evaluate.js';
 import { checkInput } from '../../typecheck/bounds.js';
 import { checkSize, describeEstimate } from '../../typecheck/sizeEstimate.js';
-import { typecheck } from '../../typecheck/typecheck.js';
+import { typecheck } from '../../passes/compile.js';
 import { EXIT } from '../exitCodes.js';
 import { loadProgram, parseBounds, parseInput, parseMaxParams } from '../inputs.js';
 import { failWith, makeOutput, warn } from '../report.js';

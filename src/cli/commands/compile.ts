@@ -4,7 +4,7 @@ import { writeModel } from '../../model/files.js';
 import type { CompiledModel } from '../../model/model.js';
 import { compile } from '../../passes/compile.js';
 import type { Certificate } from '../../proofs/certificate.js';
-import { certifyCompilation } from '../../proofs/certifyCompilation.js';
+import { certifyCompilation } from '../../passes/certify.js';
 import { EXIT } from '../exitCodes.js';
 import { loadProgram, parseBounds, parseMaxParams, refuseStdout } from '../inputs.js';
 import { failWith, makeOutput, warn, type Output } from '../report.js';

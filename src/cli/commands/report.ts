@@ -5,7 +5,7 @@ import { printProgram } from '../../ast/printer.js';
 import { showValue } from '../../ast/value.js';
 import { diagnostic } from '../../diagnostics.js';
 import type { Method } from '../../proofs/certificate.js';
-import { verify } from '../../proofs/verify.js';
+import { verify } from '../../passes/verifyProgram.js';
 import { dagSpec } from '../../pictures/specs.js';
 import { renderSvg } from '../../pictures/render.js';
 import { reportHtml } from '../../report/html.js';

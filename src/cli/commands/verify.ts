@@ -3,7 +3,7 @@ import * as Either from 'fp-ts/lib/Either.js';
 import pc from 'picocolors';
 import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import { certificateJson, type Method } from '../../proofs/certificate.js';
-import { verify } from '../../proofs/verify.js';
+import { verify } from '../../passes/verifyProgram.js';
 import { shutdownZ3 } from '../../proofs/z3/solver.js';
 import { EXIT } from '../exitCodes.js';
 import { integerOption, loadProgram, parseBounds, parseMaxParams, STDIN } from '../inputs.js';

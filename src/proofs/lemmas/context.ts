@@ -7,9 +7,9 @@ import type { Node, SOp } from '../../ast/program.js';
 import type { Value } from '../../ast/value.js';
 import type { Diagnostic } from '../../diagnostics.js';
 import type { CompiledModel, NodeReport } from '../../model/model.js';
-import type { ProgramGraph } from '../../passes/graph.js';
-import { makeBounds } from '../../typecheck/bounds.js';
-import { typecheck } from '../../typecheck/typecheck.js';
+import type { ProgramGraph } from '../../ast/graph.js';
+import type { Bounds } from '../../typecheck/bounds.js';
+import { analyse, planned } from '../../typecheck/typecheck.js';
 import type { SelectorFacts } from '../../typecheck/selectorFacts.js';
 import { ValueSet } from '../../typecheck/valueSet.js';
 import { ModelView, type SpaceView } from '../blockView.js';
@@ -54,10 +54,10 @@ export interface LemmaContext {
  * `program.compiled`, or the in-memory compiled program): labels of its graph are the manifest's.
  */
 export const lemmaContext = (compiled: SOp, model: CompiledModel): Either.Either<readonly Diagnostic[], LemmaContext> => {
-  const b = model.manifest.bounds;
-  const bounds = makeBounds(b.vocab, b.maxLen, b.causal);
-  if (Either.isLeft(bounds)) return bounds;
-  const typed = typecheck(compiled, bounds.right, { normaliseSelectors: false });
+  // the bounds the model was compiled for: checked by makeBounds then, and the reader refuses an edited manifest
+  const b: Bounds = model.manifest.bounds;
+  // the compiled program is already rewritten: its analysis and plan, without the compile passes
+  const typed = Either.chain(planned)(analyse(compiled, b));
   if (Either.isLeft(typed)) return typed;
   const t = typed.right;
   const view = new ModelView(model);

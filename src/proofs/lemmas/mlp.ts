@@ -12,6 +12,7 @@ import type { SOp } from '../../ast/program.js';
 import { canonicalNumber, isNumberLike, toNumber, type Value } from '../../ast/value.js';
 import { ValueSet } from '../../typecheck/valueSet.js';
 import type { StagePlacement } from '../../model/model.js';
+import { addAt } from '../arrays.js';
 import { type SpaceView, writeValue } from '../blockView.js';
 import { combinations, type Lemma, type LemmaContext } from './context.js';
 
@@ -138,12 +139,12 @@ export const mlpBound = (
         for (let j = 0; j < no; j++) {
           const w = outW[u * no + j] as number;
           if (w === 0) continue;
-          lo[j] += w * z;
-          hi[j] += w * z;
+          addAt(lo, j, w * z);
+          addAt(hi, j, w * z);
           if (nn === 0) continue;
           for (let p = rowStart[u] as number; p < end; p++) {
             const k = slot[ri[p] as number] as number;
-            if (k >= 0) slope[j * nn + k] += w * (rw[p] as number);
+            if (k >= 0) addAt(slope, j * nn + k, w * (rw[p] as number));
           }
         }
         continue;
@@ -152,15 +153,15 @@ export const mlpBound = (
       switching.push(u + from);
       for (let j = 0; j < no; j++) {
         const w = outW[u * no + j] as number;
-        if (w >= 0) hi[j] += w * (z + r);
-        else lo[j] += w * (z + r);
+        if (w >= 0) addAt(hi, j, w * (z + r));
+        else addAt(lo, j, w * (z + r));
       }
     }
     for (let j = 0; j < no; j++) {
       let dev = 0;
       for (let k = 0; k < nn; k++) dev += Math.abs(slope[j * nn + k] as number) * (radius[noisy[k] as number] as number);
-      lo[j] -= dev;
-      hi[j] += dev;
+      addAt(lo, j, -dev);
+      addAt(hi, j, dev);
     }
     const ideal = new Float64Array(d);
     writeValue(ideal, output, y);

@@ -17,118 +17,16 @@
  */
 import * as Either from 'fp-ts/lib/Either.js';
 import { decodeProgram } from '../../ast/codec.js';
-import type { SOp } from '../../ast/program.js';
-import { isNumberLike, showValue, toNumber, valuesClose, type Value } from '../../ast/value.js';
+import { isNumberLike, toNumber, type Value } from '../../ast/value.js';
 import { decodeLogits, isUndecodable } from '../../model/decode.js';
 import type { CompiledModel, NodeReport } from '../../model/model.js';
-import { buildGraph, type ProgramGraph } from '../../passes/graph.js';
+import { buildGraph, type ProgramGraph } from '../../ast/graph.js';
 import { inferValueSets } from '../../typecheck/inferValueSets.js';
 import { atomsOf } from '../../typecheck/plan.js';
+import { addAt } from '../arrays.js';
 import { ModelView, stagesOf, type SpaceView } from '../blockView.js';
+import { buildTable, UNDECODABLE, type HardAttention, type HardNode, type HardProgram, type HardSpace } from './hardProgram.js';
 import { add, cmp, div, mul, rat, ratOf, ZERO, type Rat } from './rational.js';
-
-/** The decoded-value index of a numerical residual that matches no value. */
-export const UNDECODABLE = -2;
-
-/** A table over the product of index ranges, row-major (the last dimension varies fastest). */
-export interface Table<T> {
-  readonly dims: readonly number[];
-  readonly data: readonly T[];
-}
-
-export const tableAt = <T>(t: Table<T>, idx: readonly number[]): T => {
-  let off = 0;
-  t.dims.forEach((d, i) => {
-    off = off * d + (idx[i] as number);
-  });
-  return t.data[off] as T;
-};
-
-/** Builds a table by calling `f` on every index tuple in row-major order. */
-export const buildTable = <T>(dims: readonly number[], f: (idx: readonly number[]) => T): Table<T> => {
-  const data: T[] = [];
-  const idx = dims.map(() => 0);
-  const total = dims.reduce((p, d) => p * d, 1);
-  for (let n = 0; n < total; n++) {
-    data.push(f(idx));
-    for (let i = dims.length - 1; i >= 0; i--) {
-      idx[i] = (idx[i] as number) + 1;
-      if ((idx[i] as number) < (dims[i] as number)) break;
-      idx[i] = 0;
-    }
-  }
-  return { dims, data };
-};
-
-/** How a node's residual directions decode. */
-export interface HardSpace {
-  readonly label: string;
-  readonly representation: 'categorical' | 'numerical';
-  /** Decoded values by index (categorical: None first). */
-  readonly values: readonly Value[];
-  /** Numerical: the values as exact rationals, and the half-open interval [lo, hi) decoding to each. */
-  readonly numbers?: readonly Rat[];
-  readonly intervals?: readonly (readonly [Rat, Rat])[];
-}
-
-interface HardBase {
-  readonly label: string;
-  readonly space: HardSpace;
-}
-
-/** Hard attention of one head: its logits as ranks over the query / key s-ops' value indices. */
-export interface HardAttention {
-  readonly layer: number;
-  readonly head: number;
-  /** Node indices (into HardProgram.nodes) of the query s-ops and of the key s-ops. */
-  readonly queries: readonly number[];
-  readonly keys: readonly number[];
-  /** Rank of the logit, dims = [...query value counts, ...key value counts]. */
-  readonly rank: Table<number>;
-  /** Rank of the BOS key's logit, dims = query value counts. */
-  readonly bosRank: Table<number>;
-}
-
-export type HardNode =
-  | (HardBase & {
-      readonly kind: 'embed';
-      /** dims [maxLen, |vocab|]: the decoded value at position p (1-based) for token index t. */
-      readonly table: Table<number>;
-    })
-  | (HardBase & {
-      readonly kind: 'mlp';
-      readonly inputs: readonly number[];
-      readonly table: Table<number>;
-    })
-  | (HardBase & {
-      readonly kind: 'aggregate';
-      readonly attention: HardAttention;
-      /** Node index of the aggregated s-op. */
-      readonly value: number;
-      /** Per output component (categorical: direction j ↔ value index j + 1; numerical: one), what a key holding each value writes. */
-      readonly written: readonly (readonly Rat[])[];
-      /** Per output component, what the BOS key writes. */
-      readonly writtenBos: readonly Rat[];
-    })
-  | (HardBase & {
-      readonly kind: 'width';
-      readonly attention: HardAttention;
-      /** dims [2, maxLen + 2]: decoded width for (BOS among the winners?, number of winners incl. BOS). */
-      readonly table: Table<number>;
-    });
-
-export interface HardProgram {
-  readonly nodes: readonly HardNode[];
-  /** Index of the output node. */
-  readonly output: number;
-  /** Per value index of the output node: what the unembedding decodes it to (undefined: undecodable). */
-  readonly unembed: readonly (Value | undefined)[];
-  readonly vocab: readonly Value[];
-  readonly maxLen: number;
-  readonly causal: boolean;
-  /** The compiled program, for reports. */
-  readonly program: SOp;
-}
 
 const SCORE_TOLERANCE = 1e-6;
 
@@ -362,7 +260,7 @@ const extract = (model: CompiledModel): HardProgram => {
           const y = Float64Array.from(x);
           for (const st of stages) {
             const { out } = view.mlp(st.layer, st.units as [number, number], x);
-            for (let i = 0; i < d; i++) y[i] += out[i] as number;
+            for (let i = 0; i < d; i++) addAt(y, i, out[i] ?? Number.NaN);
           }
           return decodeSpace(space, sv, y);
         },
@@ -404,7 +302,7 @@ const extract = (model: CompiledModel): HardProgram => {
         const y = Float64Array.from(x);
         for (const st of stages) {
           const { out } = view.mlp(st.layer, st.units as [number, number], x);
-          for (let i = 0; i < d; i++) y[i] += out[i] as number;
+          for (let i = 0; i < d; i++) addAt(y, i, out[i] ?? Number.NaN);
         }
         return decodeSpace(space, sv, y);
       });
@@ -432,96 +330,3 @@ const extract = (model: CompiledModel): HardProgram => {
   });
   return { nodes, output, unembed, vocab: bounds.vocab, maxLen, causal: bounds.causal, program };
 };
-
-// ---------------------------------------------------------------- the evaluator
-
-/** Hard attention at one query: the winning keys (0-based positions, BOS = -1). */
-const winners = (att: HardAttention, at: (node: number, pos: number) => number, q: number, n: number, causal: boolean): number[] | undefined => {
-  const qIdx = att.queries.map((node) => at(node, q));
-  const visible = causal ? q + 1 : n;
-  const ranks: number[] = [];
-  for (let k = 0; k < visible; k++) {
-    const kIdx = att.keys.map((node) => at(node, k));
-    if ([...qIdx, ...kIdx].some((x) => x < 0)) return undefined;
-    ranks.push(tableAt(att.rank, [...qIdx, ...kIdx]));
-  }
-  const bos = tableAt(att.bosRank, qIdx);
-  const best = Math.max(bos, ...ranks);
-  return [...(bos === best ? [-1] : []), ...ranks.flatMap((r, k) => (r === best ? [k] : []))];
-};
-
-/** Decodes an aggregate's averaged output (sums / count) like the model's decoder. */
-export const decodeAverage = (space: HardSpace, sums: readonly Rat[], count: number): number => {
-  const c = rat(BigInt(count));
-  if (space.representation === 'numerical') {
-    const avg = div(sums[0] ?? ZERO, c);
-    const j = (space.intervals ?? []).findIndex(([lo, hi]) => cmp(lo, avg) <= 0 && cmp(avg, hi) < 0);
-    return j < 0 ? UNDECODABLE : j;
-  }
-  let best = -1;
-  sums.forEach((s, j) => {
-    if (best < 0 || cmp(s, sums[best] as Rat) > 0) best = j;
-  });
-  return best < 0 || cmp(mul(sums[best] as Rat, rat(2n)), c) < 0 ? 0 : best + 1;
-};
-
-/**
- * Runs the hard-attention program on an input (token indices into the vocabulary): the decoded
- * output per position (undefined: undecodable), and every node's value indices.
- */
-export const runHard = (hp: HardProgram, tokens: readonly number[]): { output: (Value | undefined)[]; values: number[][] } => {
-  const n = tokens.length;
-  const values: number[][] = [];
-  const at = (node: number, pos: number): number => (values[node] as number[])[pos] as number;
-  hp.nodes.forEach((node) => {
-    const row: number[] = [];
-    for (let i = 0; i < n; i++) {
-      switch (node.kind) {
-        case 'embed':
-          row.push(tableAt(node.table, [i, tokens[i] as number]));
-          break;
-        case 'mlp': {
-          const idx = node.inputs.map((x) => at(x, i));
-          row.push(idx.some((x) => x < 0) ? UNDECODABLE : tableAt(node.table, idx));
-          break;
-        }
-        case 'aggregate': {
-          const win = winners(node.attention, at, i, n, hp.causal);
-          if (win === undefined) {
-            row.push(UNDECODABLE);
-            break;
-          }
-          const sums = node.written.map((comp, j) =>
-            win.reduce((s, k) => {
-              if (k < 0) return add(s, node.writtenBos[j] as Rat);
-              const v = at(node.value, k);
-              return v < 0 ? s : add(s, comp[v] as Rat);
-            }, ZERO),
-          );
-          const bad = win.some((k) => k >= 0 && at(node.value, k) < 0);
-          row.push(bad ? UNDECODABLE : decodeAverage(node.space, sums, win.length));
-          break;
-        }
-        case 'width': {
-          const win = winners(node.attention, at, i, n, hp.causal);
-          if (win === undefined) {
-            row.push(UNDECODABLE);
-            break;
-          }
-          row.push(tableAt(node.table, [win.includes(-1) ? 1 : 0, win.length]));
-          break;
-        }
-      }
-    }
-    values.push(row);
-  });
-  const out = (values[hp.output] as number[]).map((v) => (v < 0 ? undefined : hp.unembed[v]));
-  return { output: out, values };
-};
-
-/** Value index of a value in a node's value list (-1 when absent). */
-export const valueIndex = (space: HardSpace, v: Value): number => space.values.findIndex((u) => (u === null ? v === null : valuesClose(u, v)));
-
-/** A short description of a node, for reports. */
-export const describeNode = (node: HardNode): string => `${node.label} (${node.kind}, ${node.space.values.map(showValue).join(' ')})`;
-

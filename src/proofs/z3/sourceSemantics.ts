@@ -12,11 +12,11 @@ import { applyFn, applyPredicate } from '../../ast/apply.js';
 import { ExprFailure } from '../../ast/exprEval.js';
 import type { SOp } from '../../ast/program.js';
 import { canonicalNumber, isNumberLike, toNumber, type Value } from '../../ast/value.js';
-import { buildGraph } from '../../passes/graph.js';
+import { buildGraph } from '../../ast/graph.js';
 import type { Bounds } from '../../typecheck/bounds.js';
 import { inferValueSets } from '../../typecheck/inferValueSets.js';
 import type { ValueSet } from '../../typecheck/valueSet.js';
-import { buildTable, type Table } from './hardSemantics.js';
+import { buildTable, type Table } from './hardProgram.js';
 import { ratOf, type Rat } from './rational.js';
 
 export const EVAL_ERROR = -1;

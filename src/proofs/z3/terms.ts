@@ -10,7 +10,7 @@
  *   keys write, means), signed bit-vectors of width `wideBits`.
  * Table lookups become ITE chains over the index's values, with equal results merged.
  */
-import type { Table } from './hardSemantics.js';
+import type { Table } from './hardProgram.js';
 import type { Z3BitVec, Z3Bool, Z3Context } from './solver.js';
 
 export type IntT = number | Z3BitVec;

@@ -5,7 +5,7 @@ import * as E from '../../../src/ast/expr.js';
 import type { SOp } from '../../../src/ast/program.js';
 import type { Value } from '../../../src/ast/value.js';
 import { makeSort, makeSortStable } from '../../../src/lib/index.js';
-import { typecheck } from '../../../src/typecheck/typecheck.js';
+import { typecheck } from '../../../src/passes/compile.js';
 import { allInputs, bounds, compiled, disagreement } from '../../support/check.js';
 
 const checked = (p: SOp, normalise: boolean, vocab: readonly Value[] = [1, 2, 3], maxLen = 4) => {

@@ -6,7 +6,8 @@ import type { SOp } from '../../../src/ast/program.js';
 import type { Value } from '../../../src/ast/value.js';
 import type { Diagnostic } from '../../../src/diagnostics.js';
 import { makeBounds, checkInput, type Bounds } from '../../../src/typecheck/bounds.js';
-import { typecheck, type TypedProgram } from '../../../src/typecheck/typecheck.js';
+import { typecheck } from '../../../src/passes/compile.js';
+import type { TypedProgram } from '../../../src/typecheck/typecheck.js';
 import { ValueSet } from '../../../src/typecheck/valueSet.js';
 
 const bounds = (vocab: Value[], maxLen: number, causal = false): Bounds => {

@@ -1,9 +1,9 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { exprKey, labelOf } from '../ast/label.js';
-import { children, topologicalOrder, type Fn, type Node, type SOp } from '../ast/program.js';
-import { valueLiteral } from '../ast/value.js';
-import { BOS, ONE, PAD } from '../craft/basis.js';
+import { exprKey, labelOf } from './label.js';
+import { children, topologicalOrder, type Fn, type Node, type SOp } from './program.js';
+import { valueLiteral } from './value.js';
+import { BOS, ONE, PAD } from './reservedLabels.js';
 
 export interface GraphNode {
   readonly id: number;

@@ -1,4 +1,7 @@
 /**
+ * The certify pass. Preserves the model's weights; adds the verdict to its manifest when the
+ * proofs (src/proofs/) verify it. Checked by test/integration/certifyOnCompile.test.ts.
+ *
  * Certification at compile time: a compiled model is certified at its compile bounds before it
  * is written, or it is not written. The lemma method runs always (cheap: nothing is enumerated);
  * the exhaustive method too when the inputs are few ({@link COMPILE_EXHAUSTIVE_LIMIT}), which also
@@ -11,11 +14,10 @@ import type { SOp } from '../ast/program.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { sha256Hex } from '../model/integrity.js';
 import type { CompiledModel } from '../model/model.js';
-import { compile, type Compilation, type CompileOptions } from '../passes/compile.js';
-import type { Bounds } from '../typecheck/bounds.js';
-import { certificateJson, type Certificate } from './certificate.js';
-import { inputCount } from './enumerate.js';
-import { verify } from './verify.js';
+import { certificateJson, type Certificate } from '../proofs/certificate.js';
+import { inputCount } from '../proofs/enumerate.js';
+import { verify } from '../proofs/verify.js';
+import type { Compilation } from './pipeline.js';
 
 /** Inputs checked one by one on every compile: below this the check takes well under a second. */
 export const COMPILE_EXHAUSTIVE_LIMIT = 20_000;
@@ -45,13 +47,13 @@ export const certifyCompilation = async (
 ): Promise<Either.Either<readonly Diagnostic[], CertifiedCompilation>> => {
   const model = compilation.model;
   const { vocab, maxLen } = model.manifest.bounds;
-  const first = await verify(program, compilation.typed.bounds, { model, method: 'auto', exhaustiveLimit: COMPILE_EXHAUSTIVE_LIMIT, workers: 1 });
+  const given = { kind: 'given', model } as const;
+  const first = await verify(program, compilation.typed.bounds, given, { method: 'auto', exhaustiveLimit: COMPILE_EXHAUSTIVE_LIMIT, workers: 1 });
   if (Either.isLeft(first)) return first;
   let certificate = first.right.certificate;
   const total = inputCount(vocab.length, maxLen);
   if (certificate.verdict === 'unknown' && certificate.exhaustive === undefined && total <= FALLBACK_EXHAUSTIVE_LIMIT) {
-    const fallback = await verify(program, compilation.typed.bounds, {
-      model,
+    const fallback = await verify(program, compilation.typed.bounds, given, {
       method: 'exhaustive',
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -74,16 +76,6 @@ export const certifyCompilation = async (
         }
       : model;
   return Either.right({ model: certified, certificate, certificateText, compilation });
-};
-
-/** Compiles and certifies: the library's `compile` (src/index.ts). */
-export const compileCertified = async (
-  program: SOp,
-  bounds: Bounds,
-  options: CompileOptions & CertifyOptions = {},
-): Promise<Either.Either<readonly Diagnostic[], CertifiedCompilation>> => {
-  const compiled = compile(program, bounds, options);
-  return Either.isLeft(compiled) ? compiled : certifyCompilation(program, compiled.right, options);
 };
 
 /** Which methods the verified verdict rests on, e.g. `lemmas + exhaustive`. */
