@@ -5,7 +5,7 @@
  * `--d-model 1000000000` model would be refused here in microseconds instead of hanging.
  */
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import type { Gpt2Config } from '../decompile/gpt2Config.js';
+import type { Gpt2Config } from '../nn/gpt2Config.js';
 import { DEFAULT_MAX_PARAMS } from '../typecheck/sizeEstimate.js';
 
 /** The largest value each setting may take (documented in docs/decompile.md). */

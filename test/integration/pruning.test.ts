@@ -8,11 +8,11 @@ import { pathEdgesOf, pathForward, stage2EdgeMask } from '../../src/decompile/pr
 import { matchAccuracy, pruneModel, PRUNE_DEFAULTS, edgeMaskOf, type PrunedWiring } from '../../src/decompile/prune/prune.js';
 import { linearizeTrained } from '../../src/decompile/prune/trainedModelPruning.js';
 import { reparameterize } from '../../src/decompile/reparam/expandPaths.js';
-import { Tape } from '../../src/train/autodiff/tape.js';
-import type { Batch } from '../../src/train/batch.js';
-import { accuracyByBin, testBatches } from '../../src/train/evaluate.js';
-import { predictionsOf } from '../../src/train/predictions.js';
-import { taskByName, type Task } from '../../src/train/tasks.js';
+import { Tape } from '../../src/nn/autodiff/tape.js';
+import type { Batch } from '../../src/nn/batch.js';
+import { accuracyByBin, testBatches } from '../../src/nn/evaluate.js';
+import { predictionsOf } from '../../src/nn/predictions.js';
+import { taskByName, type Task } from '../../src/tasks/tasks.js';
 import { gpt2ConfigFor, initialGpt2, TRAIN_DEFAULTS, trainGpt2 } from '../../src/train/trainGpt2.js';
 import type { LinearizedTransformer } from '../../src/decompile/reparam/linearizedTransformer.js';
 import { mulberry32 } from '../../src/util/random.js';

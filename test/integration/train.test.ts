@@ -1,11 +1,11 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { gpt2Files } from '../../src/decompile/gpt2Files.js';
-import { gpt2BatchLogits, testBatches } from '../../src/train/evaluate.js';
-import { predictionsOf } from '../../src/train/predictions.js';
-import { sequenceTokens } from '../../src/train/batch.js';
-import { taskByName } from '../../src/train/tasks.js';
-import { roundedToFloat32 } from '../../src/train/trainedModel.js';
+import { gpt2Files } from '../../src/nn/gpt2Files.js';
+import { gpt2BatchLogits, testBatches } from '../../src/nn/evaluate.js';
+import { predictionsOf } from '../../src/nn/predictions.js';
+import { sequenceTokens } from '../../src/nn/batch.js';
+import { taskByName } from '../../src/tasks/tasks.js';
+import { roundedToFloat32 } from '../../src/nn/trainedModel.js';
 import { TRAIN_DEFAULTS, trainGpt2 } from '../../src/train/trainGpt2.js';
 
 const trainedBytes = (seed: number): Uint8Array => {

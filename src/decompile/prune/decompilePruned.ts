@@ -6,13 +6,13 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import { join } from 'node:path';
 import { diagnostic, firstOf, type Diagnostic } from '../../diagnostics.js';
-import { taskByName, type Task } from '../../train/tasks.js';
-import { tokensNeeded } from '../../train/trainGpt2.js';
-import { readTaskRecord } from '../../train/trainedModel.js';
+import { taskByName, type Task } from '../../tasks/tasks.js';
+import { tokensNeeded } from '../../tasks/sampling.js';
+import { readTaskRecord } from '../../nn/trainedModel.js';
 import { readModel, unverifiedWarning } from '../../model/files.js';
 import { isCompiledModel } from '../decompileModel.js';
-import type { Gpt2Config } from '../gpt2Config.js';
-import { GPT2_FILES, readGpt2 } from '../gpt2Files.js';
+import type { Gpt2Config } from '../../nn/gpt2Config.js';
+import { GPT2_FILES, readGpt2 } from '../../nn/gpt2Files.js';
 import { compiledTask, linearizeCompiled } from './compiledPruning.js';
 import { pruneModel, type PruneCandidate, type PruneResult, type PruneSettings } from './prune.js';
 import { linearizeTrained, type LinearizedTrained } from './trainedModelPruning.js';

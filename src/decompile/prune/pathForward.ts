@@ -25,9 +25,9 @@ import {
   type ScoreTerm,
   mixWithConstant,
   reluOp,
-} from '../../train/autodiff/ops.js';
-import type { Node, Tape } from '../../train/autodiff/tape.js';
-import type { Batch } from '../../train/batch.js';
+} from '../../nn/autodiff/ops.js';
+import type { Node, Tape } from '../../nn/autodiff/tape.js';
+import type { Batch } from '../../nn/batch.js';
 import { multiply, type Matrix } from '../drasp/matrix.js';
 import type { EdgeMask } from '../reparam/expandPaths.js';
 import type { AffineNorm, LinearizedTransformer } from '../reparam/linearizedTransformer.js';

@@ -11,9 +11,9 @@
  */
 import * as Either from 'fp-ts/lib/Either.js';
 import { diagnostic, type Diagnostic } from '../../diagnostics.js';
-import { ACTIVATIONS } from '../activations.js';
-import { gpt2ForwardTrace } from '../gpt2Forward.js';
-import type { Gpt2Model } from '../gpt2Model.js';
+import { ACTIVATIONS } from '../../nn/activations.js';
+import { gpt2ForwardTrace } from '../../nn/gpt2Forward.js';
+import type { Gpt2Model } from '../../nn/gpt2Model.js';
 import { matrix, selectColumns, selectRows, type Matrix } from '../drasp/matrix.js';
 import type { AffineNorm, LinearizedHead, LinearizedTransformer } from './linearizedTransformer.js';
 

@@ -2,7 +2,7 @@
  * The GPT-2 forward pass on the autodiff tape (HF numerics: pre-LN blocks, gelu_new, learned
  * positions, tied unembedding, attention scores scaled by 1/√d_head), batched.
  */
-import type { Gpt2Block, Gpt2Model } from '../decompile/gpt2Model.js';
+import type { Gpt2Block, Gpt2Model } from './gpt2Model.js';
 import { addAll, causalAttention, gather, gelu, layerNorm, linear, linearTransposed } from './autodiff/ops.js';
 import type { Node, Tape } from './autodiff/tape.js';
 import type { Batch } from './batch.js';

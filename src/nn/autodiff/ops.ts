@@ -3,7 +3,7 @@
  * rows = batch × sequence positions. Each op computes its value eagerly and records how to push
  * its output gradient into its inputs.
  */
-import { geluNew } from '../../decompile/activations.js';
+import { geluNew } from '../activations.js';
 import { gradOf, type Node, type Tape } from './tape.js';
 
 const rowsOf = (n: Node): number => n.shape[0];

@@ -17,7 +17,7 @@ import {
   uniqueReverseTask,
   type Example,
   type Task,
-} from '../../../src/train/tasks.js';
+} from '../../../src/tasks/tasks.js';
 import { mulberry32 } from '../../../src/util/random.js';
 
 const gen = (task: Task, random: () => number, length: number): Example => {
