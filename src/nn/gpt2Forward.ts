@@ -1,18 +1,26 @@
 /**
- * The forward pass of a GPT-2 model with HuggingFace's numerics (GPT2LMHeadModel), in float64:
+ * GPT-2's forward pass (gpt2Blocks.ts) on plain Float64Arrays, one sequence, with HuggingFace's
+ * numerics (GPT2LMHeadModel) and a LayerNorm treatment:
  *
- *   x = wte[id] + wpe[position]
- *   each block:  x += c_proj(attention(ln_1(x)));  x += mlp_c_proj(act(c_fc(ln_2(x))))
- *   logits = ln_f(x) · lm_headᵀ
- *
- * LayerNorm is (x − mean) / √(var + ε) · weight + bias with the biased variance (the mean of the
+ * - real: LayerNorm is (x − mean) / √(var + ε) · weight + bias with the biased variance (the mean of the
  * squared deviations). Attention: q | k | v = x·c_attn + b split into heads; scores q·kᵀ / √d_head;
  * a causal mask (position t attends to 0..t of the sequence, whatever the position ids); softmax.
- *
- * Everything is plain loops over Float64Arrays, allocated once per call.
  */
 import { ACTIVATIONS } from './activations.js';
+import { gpt2Blocks, type Gpt2Arithmetic, type LayerNormSite } from './gpt2Blocks.js';
 import type { Gpt2Model } from './gpt2Model.js';
+
+/** The constant standard deviation s of each LayerNorm use-site. */
+export interface LinearLnScales {
+  /** Per block. */
+  readonly ln1: Float64Array;
+  readonly ln2: Float64Array;
+  readonly final: number;
+}
+
+export type LayerNormTreatment = { readonly kind: 'real' } | { readonly kind: 'fixed'; readonly scales: LinearLnScales };
+
+export const REAL_LAYER_NORM: LayerNormTreatment = { kind: 'real' };
 
 export interface Gpt2LayerNormScales {
   /** ln1[l], ln2[l]: 1 / √(var + ε) of each position at block l's LayerNorms; [T] each. */
@@ -28,7 +36,7 @@ export interface Gpt2Trace {
   readonly residuals: readonly Float64Array[];
   /** attention[l][h]: [T, T], row t the weights of query t over keys 0..t (zero beyond). */
   readonly attention: readonly (readonly Float64Array[])[];
-  /** What the linear-LayerNorm assumption replaces by constants. */
+  /** What the linear-LayerNorm assumption replaces by constants (1 / s under a fixed treatment). */
   readonly layerNormScales: Gpt2LayerNormScales;
 }
 
@@ -40,6 +48,10 @@ interface Recorder {
   final: Float64Array;
 }
 
+/**
+ * LayerNorm of each of `rows` rows of width d into `out`: by the row's own 1 / √(var + ε), or by
+ * 1 / s for a fixed scale s. Records the factor per row in `inverseStd` when given.
+ */
 const layerNorm = (
   x: Float64Array,
   rows: number,
@@ -47,6 +59,7 @@ const layerNorm = (
   weight: Float64Array,
   bias: Float64Array,
   epsilon: number,
+  fixedScale: number | null,
   out: Float64Array,
   inverseStd: Float64Array | null,
 ): void => {
@@ -55,6 +68,11 @@ const layerNorm = (
     let mean = 0;
     for (let i = 0; i < d; i++) mean += x[base + i];
     mean /= d;
+    if (fixedScale !== null) {
+      if (inverseStd !== null) inverseStd[r] = 1 / fixedScale;
+      for (let i = 0; i < d; i++) out[base + i] = ((x[base + i] - mean) * weight[i]) / fixedScale + bias[i];
+      continue;
+    }
     let variance = 0;
     for (let i = 0; i < d; i++) {
       const deviation = x[base + i] - mean;
@@ -144,15 +162,11 @@ const causalAttention = (
   }
 };
 
-const applyActivation = (x: Float64Array, activation: (v: number) => number): void => {
-  for (let i = 0; i < x.length; i++) x[i] = activation(x[i]);
-};
-
 const defaultPositions = (length: number): Int32Array => Int32Array.from({ length }, (_, i) => i);
 
 /** Bad ids are a caller's error (tokenisation validates user input): a RangeError, not a diagnostic. */
-const checkInput = (model: Gpt2Model, ids: Int32Array, positions: Int32Array): void => {
-  const { vocab_size, n_positions } = model.config;
+const checkInput = (model: Gpt2Model, ids: Int32Array, positions: Int32Array, treatment: LayerNormTreatment): void => {
+  const { vocab_size, n_positions, n_layer } = model.config;
   if (positions.length !== ids.length) throw new RangeError(`gpt2Forward: ${ids.length} token ids but ${positions.length} position ids`);
   ids.forEach((id, i) => {
     if (id < 0 || id >= vocab_size) throw new RangeError(`gpt2Forward: token id ${id} at ${i} is outside 0..${vocab_size - 1}`);
@@ -160,85 +174,99 @@ const checkInput = (model: Gpt2Model, ids: Int32Array, positions: Int32Array): v
   positions.forEach((p, i) => {
     if (p < 0 || p >= n_positions) throw new RangeError(`gpt2Forward: position id ${p} at ${i} is outside 0..${n_positions - 1}`);
   });
+  if (treatment.kind === 'fixed' && (treatment.scales.ln1.length !== n_layer || treatment.scales.ln2.length !== n_layer)) {
+    throw new RangeError(`gpt2Forward: LayerNorm scales for ${treatment.scales.ln1.length} blocks; the model has ${n_layer}`);
+  }
 };
 
-const forward = (model: Gpt2Model, ids: Int32Array, positions: Int32Array, recorder: Recorder | null): Float64Array => {
-  checkInput(model, ids, positions);
-  const { n_embd: d, n_head: heads, n_inner: inner, vocab_size: vocab, layer_norm_epsilon: epsilon } = model.config;
+/** The fixed scale s of a use-site, or null for the real LayerNorm. */
+const fixedScaleAt = (treatment: LayerNormTreatment, site: LayerNormSite): number | null => {
+  if (treatment.kind === 'real') return null;
+  const { scales } = treatment;
+  if (site.kind === 'final') return scales.final;
+  const perBlock = site.kind === 'attention' ? scales.ln1 : scales.ln2;
+  const s = perBlock[site.layer];
+  if (s === undefined) throw new RangeError(`gpt2Forward: no LayerNorm scale for block ${site.layer}`);
+  return s;
+};
+
+/** The arithmetic of one sequence on Float64Arrays; records intermediate values when `recorder` is given. */
+const plainArithmetic = (model: Gpt2Model, ids: Int32Array, positions: Int32Array, treatment: LayerNormTreatment, recorder: Recorder | null): Gpt2Arithmetic<Float64Array> => {
+  const { n_embd: d, n_head: heads, vocab_size: vocab, layer_norm_epsilon: epsilon } = model.config;
   const length = ids.length;
   const activation = ACTIVATIONS[model.config.activation_function];
-
-  const x = new Float64Array(length * d);
-  for (let t = 0; t < length; t++) {
-    const tokenBase = ids[t] * d;
-    const positionBase = positions[t] * d;
-    for (let i = 0; i < d; i++) x[t * d + i] = model.tokenEmbedding[tokenBase + i] + model.positionEmbedding[positionBase + i];
-  }
-  recorder?.residuals.push(x.slice());
-
-  const normed = new Float64Array(length * d);
-  const qkv = new Float64Array(length * 3 * d);
-  const headOutputs = new Float64Array(length * d);
-  const update = new Float64Array(length * d);
-  const hidden = new Float64Array(length * inner);
   const weights = new Float64Array(length);
-  const lnScale = (): Float64Array | null => (recorder === null ? null : new Float64Array(length));
+  return {
+    embed: () => {
+      const x = new Float64Array(length * d);
+      for (let t = 0; t < length; t++) {
+        const tokenBase = ids[t] * d;
+        const positionBase = positions[t] * d;
+        for (let i = 0; i < d; i++) x[t * d + i] = model.tokenEmbedding[tokenBase + i] + model.positionEmbedding[positionBase + i];
+      }
+      return x;
+    },
+    layerNorm: (x, weight, bias, site) => {
+      const out = new Float64Array(length * d);
+      const inverseStd = recorder === null ? null : new Float64Array(length);
+      layerNorm(x, length, d, weight, bias, epsilon, fixedScaleAt(treatment, site), out, inverseStd);
+      if (recorder !== null && inverseStd !== null) {
+        if (site.kind === 'final') recorder.final = inverseStd;
+        else (site.kind === 'attention' ? recorder.ln1 : recorder.ln2).push(inverseStd);
+      }
+      return out;
+    },
+    linear: (x, weight, bias, nIn, nOut) => {
+      const out = new Float64Array(length * nOut);
+      linear(x, length, nIn, weight, bias, nOut, out);
+      return out;
+    },
+    attention: (qkv) => {
+      const out = new Float64Array(length * d);
+      const patterns = recorder === null ? null : ([] as Float64Array[]);
+      causalAttention(qkv, length, d, heads, out, weights, patterns);
+      if (recorder !== null && patterns !== null) recorder.attention.push(patterns);
+      return out;
+    },
+    activation: (x) => x.map(activation),
+    add: (residual, update) => residual.map((v, i) => v + (update[i] ?? 0)),
+    unembed: (normed) => {
+      // logits[t, v] = normed[t] · unembedding[v]: both rows are contiguous.
+      const logits = new Float64Array(length * vocab);
+      const unembedding = model.unembedding;
+      for (let t = 0; t < length; t++) {
+        const rowBase = t * d;
+        for (let v = 0; v < vocab; v++) {
+          const unembeddingBase = v * d;
+          let dot = 0;
+          for (let i = 0; i < d; i++) dot += normed[rowBase + i] * unembedding[unembeddingBase + i];
+          logits[t * vocab + v] = dot;
+        }
+      }
+      return logits;
+    },
+    residual: recorder === null ? undefined : (x) => recorder.residuals.push(x),
+  };
+};
 
-  for (const block of model.blocks) {
-    const ln1 = lnScale();
-    layerNorm(x, length, d, block.ln1Weight, block.ln1Bias, epsilon, normed, ln1);
-    linear(normed, length, d, block.qkvWeight, block.qkvBias, 3 * d, qkv);
-    const patterns = recorder === null ? null : ([] as Float64Array[]);
-    causalAttention(qkv, length, d, heads, headOutputs, weights, patterns);
-    linear(headOutputs, length, d, block.attnOutWeight, block.attnOutBias, d, update);
-    for (let i = 0; i < x.length; i++) x[i] += update[i];
-
-    const ln2 = lnScale();
-    layerNorm(x, length, d, block.ln2Weight, block.ln2Bias, epsilon, normed, ln2);
-    linear(normed, length, d, block.mlpInWeight, block.mlpInBias, inner, hidden);
-    applyActivation(hidden, activation);
-    linear(hidden, length, inner, block.mlpOutWeight, block.mlpOutBias, d, update);
-    for (let i = 0; i < x.length; i++) x[i] += update[i];
-
-    if (recorder !== null) {
-      recorder.residuals.push(x.slice());
-      recorder.attention.push(patterns ?? []);
-      recorder.ln1.push(ln1 ?? new Float64Array(0));
-      recorder.ln2.push(ln2 ?? new Float64Array(0));
-    }
-  }
-
-  const finalScale = lnScale();
-  layerNorm(x, length, d, model.finalLnWeight, model.finalLnBias, epsilon, normed, finalScale);
-  if (recorder !== null && finalScale !== null) recorder.final = finalScale;
-
-  // logits[t, v] = normed[t] · unembedding[v]: both rows are contiguous.
-  const logits = new Float64Array(length * vocab);
-  const unembedding = model.unembedding;
-  for (let t = 0; t < length; t++) {
-    const rowBase = t * d;
-    for (let v = 0; v < vocab; v++) {
-      const unembeddingBase = v * d;
-      let dot = 0;
-      for (let i = 0; i < d; i++) dot += normed[rowBase + i] * unembedding[unembeddingBase + i];
-      logits[t * vocab + v] = dot;
-    }
-  }
-  return logits;
+const forward = (model: Gpt2Model, ids: Int32Array, positions: Int32Array, treatment: LayerNormTreatment, recorder: Recorder | null): Float64Array => {
+  checkInput(model, ids, positions, treatment);
+  return gpt2Blocks(model, plainArithmetic(model, ids, positions, treatment, recorder));
 };
 
 /**
  * The logits [T, vocab_size] (row t: the prediction after token t) for token `ids` at
  * `positionIds` (default 0..T−1; any ids below n_positions, e.g. offset for length
- * generalisation). Throws a RangeError on an id out of range or lengths that differ.
+ * generalisation), with the real LayerNorm unless `layerNorm` says otherwise. Throws a RangeError
+ * on an id out of range, lengths that differ or scales for another number of blocks.
  */
-export const gpt2Forward = (model: Gpt2Model, ids: Int32Array, positionIds?: Int32Array): Float64Array =>
-  forward(model, ids, positionIds ?? defaultPositions(ids.length), null);
+export const gpt2Forward = (model: Gpt2Model, ids: Int32Array, positionIds?: Int32Array, layerNorm: LayerNormTreatment = REAL_LAYER_NORM): Float64Array =>
+  forward(model, ids, positionIds ?? defaultPositions(ids.length), layerNorm, null);
 
 /** `gpt2Forward` with its intermediate values: the residual stream, attention patterns, LN scales. */
-export const gpt2ForwardTrace = (model: Gpt2Model, ids: Int32Array, positionIds?: Int32Array): Gpt2Trace => {
+export const gpt2ForwardTrace = (model: Gpt2Model, ids: Int32Array, positionIds?: Int32Array, layerNorm: LayerNormTreatment = REAL_LAYER_NORM): Gpt2Trace => {
   const recorder: Recorder = { residuals: [], attention: [], ln1: [], ln2: [], final: new Float64Array(0) };
-  const logits = forward(model, ids, positionIds ?? defaultPositions(ids.length), recorder);
+  const logits = forward(model, ids, positionIds ?? defaultPositions(ids.length), layerNorm, recorder);
   return {
     logits,
     residuals: recorder.residuals,

@@ -1,8 +1,10 @@
 /**
  * The GPT-2 forward pass on the autodiff tape (HF numerics: pre-LN blocks, gelu_new, learned
- * positions, tied unembedding, attention scores scaled by 1/√d_head), batched.
+ * positions, tied unembedding, attention scores scaled by 1/√d_head), batched: gpt2Blocks.ts over
+ * tape nodes.
  */
-import type { Gpt2Block, Gpt2Model } from './gpt2Model.js';
+import { gpt2Blocks, type Gpt2Arithmetic } from './gpt2Blocks.js';
+import type { Gpt2Model } from './gpt2Model.js';
 import { addAll, causalAttention, gather, gelu, layerNorm, linear, linearTransposed } from './autodiff/ops.js';
 import type { Node, Tape } from './autodiff/tape.js';
 import type { Batch } from './batch.js';
@@ -32,21 +34,6 @@ export const gpt2Leaves = (tape: Tape, trainable: boolean): Gpt2Leaves => {
   };
 };
 
-const block = (tape: Tape, leaves: Gpt2Leaves, model: Gpt2Model, b: Gpt2Block, x: Node, batch: Batch): Node => {
-  const c = model.config;
-  const d = c.n_embd;
-  const p = leaves.node;
-  const eps = c.layer_norm_epsilon;
-  const h = layerNorm(tape, x, p(b.ln1Weight, [d]), p(b.ln1Bias, [d]), eps);
-  const qkv = linear(tape, h, p(b.qkvWeight, [d, 3 * d]), p(b.qkvBias, [3 * d]));
-  const [q, k, v] = splitColumns(tape, qkv, 3);
-  const attended = causalAttention(tape, q, k, v, { batch: batch.size, length: batch.length, heads: c.n_head, scale: 1 / Math.sqrt(d / c.n_head) });
-  const afterAttention = addAll(tape, [x, linear(tape, attended, p(b.attnOutWeight, [d, d]), p(b.attnOutBias, [d]))]);
-  const h2 = layerNorm(tape, afterAttention, p(b.ln2Weight, [d]), p(b.ln2Bias, [d]), eps);
-  const hidden = gelu(tape, linear(tape, h2, p(b.mlpInWeight, [d, c.n_inner]), p(b.mlpInBias, [c.n_inner])));
-  return addAll(tape, [afterAttention, linear(tape, hidden, p(b.mlpOutWeight, [c.n_inner, d]), p(b.mlpOutBias, [d]))]);
-};
-
 /** Splits [rows, parts·w] into `parts` nodes [rows, w]. */
 export const splitColumns = (tape: Tape, x: Node, parts: number): Node[] => {
   const rows = x.shape[0];
@@ -62,13 +49,25 @@ export const splitColumns = (tape: Tape, x: Node, parts: number): Node[] => {
   });
 };
 
-/** Logits [batch · length, vocab]. */
-export const gpt2Logits = (tape: Tape, leaves: Gpt2Leaves, model: Gpt2Model, batch: Batch): Node => {
+/** The batch's arithmetic on the tape: nodes with gradients for the leaves `leaves` makes trainable. */
+const tapeArithmetic = (tape: Tape, leaves: Gpt2Leaves, model: Gpt2Model, batch: Batch): Gpt2Arithmetic<Node> => {
   const c = model.config;
   const d = c.n_embd;
   const p = leaves.node;
-  let x = addAll(tape, [gather(tape, p(model.tokenEmbedding, [c.vocab_size, d]), batch.ids), gather(tape, p(model.positionEmbedding, [c.n_positions, d]), batch.positions)]);
-  for (const b of model.blocks) x = block(tape, leaves, model, b, x, batch);
-  const final = layerNorm(tape, x, p(model.finalLnWeight, [d]), p(model.finalLnBias, [d]), c.layer_norm_epsilon);
-  return linearTransposed(tape, final, p(model.unembedding, [c.vocab_size, d]));
+  return {
+    embed: () => addAll(tape, [gather(tape, p(model.tokenEmbedding, [c.vocab_size, d]), batch.ids), gather(tape, p(model.positionEmbedding, [c.n_positions, d]), batch.positions)]),
+    layerNorm: (x, weight, bias) => layerNorm(tape, x, p(weight, [d]), p(bias, [d]), c.layer_norm_epsilon),
+    linear: (x, weight, bias, nIn, nOut) => linear(tape, x, p(weight, [nIn, nOut]), p(bias, [nOut])),
+    attention: (qkv) => {
+      const [q, k, v] = splitColumns(tape, qkv, 3);
+      if (q === undefined || k === undefined || v === undefined) throw new Error('bug: splitColumns gave fewer than 3 parts');
+      return causalAttention(tape, q, k, v, { batch: batch.size, length: batch.length, heads: c.n_head, scale: 1 / Math.sqrt(d / c.n_head) });
+    },
+    activation: (x) => gelu(tape, x),
+    add: (residual, update) => addAll(tape, [residual, update]),
+    unembed: (x) => linearTransposed(tape, x, p(model.unembedding, [c.vocab_size, d])),
+  };
 };
+
+/** Logits [batch · length, vocab]: the one GPT-2 forward (gpt2Blocks.ts) on the tape. */
+export const gpt2Logits = (tape: Tape, leaves: Gpt2Leaves, model: Gpt2Model, batch: Batch): Node => gpt2Blocks(model, tapeArithmetic(tape, leaves, model, batch));
