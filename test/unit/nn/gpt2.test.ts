@@ -332,6 +332,27 @@ describe('GPT-2 forward pass', () => {
         expect(Array.from(gpt2Forward(model, ids))).toEqual(Array.from(gpt2ForwardTrace(model, ids).logits));
       }
     });
+
+    it(`with a fixed LayerNorm scale per use-site, matches the naive implementation to 1e-9: ${showShape(shape)}`, () => {
+      const json = configJson(shape);
+      const tensors = randomTensors(shape, 300 + index);
+      const model = buildModel(json, tensors);
+      const random = mulberry32(400 + index);
+      const scale = (): number => 0.5 + random();
+      const fixed = { ln1: Array.from({ length: shape.layers }, scale), ln2: Array.from({ length: shape.layers }, scale), final: scale() };
+      const scales = { ln1: Float64Array.from(fixed.ln1), ln2: Float64Array.from(fixed.ln2), final: fixed.final };
+      for (const length of [1, 3, shape.positions]) {
+        const ids = randomIds(random, length, shape.vocab);
+        const positions = Int32Array.from({ length }, () => randomInt(random, shape.positions));
+        const naive = naiveGpt2(json, tensors, Array.from(ids), Array.from(positions), fixed);
+        const trace = gpt2ForwardTrace(model, ids, positions, { kind: 'fixed', scales });
+        expect(maxAbsDifference(trace.logits, naive.logits)).toBeLessThanOrEqual(1e-9);
+        trace.residuals.forEach((residual, i) => expect(maxAbsDifference(residual, naive.residuals[i]!)).toBeLessThanOrEqual(1e-9));
+        expect(Array.from(trace.layerNormScales.final)).toEqual(new Array<number>(length).fill(1 / fixed.final));
+        // The real LayerNorm differs: the treatment is not ignored.
+        expect(maxAbsDifference(gpt2Forward(model, ids, positions), naive.logits)).toBeGreaterThan(1e-6);
+      }
+    });
   }
 
   it('records causal attention patterns whose rows sum to 1, and LayerNorm scales', () => {
