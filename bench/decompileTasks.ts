@@ -12,7 +12,7 @@ import { decompilePruned } from '../src/decompile/prune/decompilePruned.js';
 import { printDrasp } from '../src/decompile/drasp/printer.js';
 import { PRUNE_DEFAULTS } from '../src/decompile/prune/prune.js';
 import { accuracyByBin } from '../src/nn/evaluate.js';
-import { taskByName } from '../src/tasks/tasks.js';
+import { taskByName } from '../src/tasks/registry.js';
 import { ACCURACY_FILE, TASK_FILE, parameterCount, roundedToFloat32, writeTrainedModel, type AccuracyRecord, type TaskRecord, type TrainSettings } from '../src/nn/trainedModel.js';
 import { TRAIN_DEFAULTS, trainGpt2 } from '../src/train/trainGpt2.js';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as Either from 'fp-ts/lib/Either.js';
 import { writeGpt2 } from '../src/nn/gpt2Files.js';
 import { roundedToFloat32, TASK_FILE, type TaskRecord } from '../src/nn/trainedModel.js';
-import { taskByName } from '../src/tasks/tasks.js';
+import { taskByName } from '../src/tasks/registry.js';
 import { TRAIN_DEFAULTS, trainGpt2 } from '../src/train/trainGpt2.js';
 
 /** Name → what it is trained on and how; the tests name the fixture directory. */

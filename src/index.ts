@@ -29,7 +29,8 @@ export { decompileModel, type Decompiled, type DecompileFormat } from './decompi
 export { readGpt2, writeGpt2 } from './nn/gpt2Files.js';
 export { printDrasp } from './decompile/drasp/printer.js';
 export { runDrasp } from './decompile/drasp/interpreter.js';
-export { taskByName, taskNames, type Task } from './tasks/tasks.js';
+export { taskByName, taskNames } from './tasks/registry.js';
+export { type Task } from './tasks/task.js';
 export { trainGpt2, TRAIN_DEFAULTS } from './train/trainGpt2.js';
 export type { TrainSettings } from './nn/trainedModel.js';
 export { checkTrainSettings, checkTrainSize, TRAIN_LIMITS } from './train/trainLimits.js';

@@ -11,7 +11,7 @@ import { printProgram } from '../ast/printer.js';
 import { diagnostic, firstOf, type Diagnostic } from '../diagnostics.js';
 import { MODEL_FILES, readModel, unverifiedWarning } from '../model/files.js';
 import { MODEL_FORMAT } from '../model/model.js';
-import { taskByName } from '../tasks/tasks.js';
+import { taskByName } from '../tasks/registry.js';
 import { readTaskRecord } from '../nn/trainedModel.js';
 import { mulberry32 } from '../util/random.js';
 import { printDrasp } from './drasp/printer.js';

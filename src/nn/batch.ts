@@ -3,7 +3,7 @@
  * (at the end, so causal attention never lets a real position see one), with the rows that carry
  * loss and what they should predict.
  */
-import type { Example, Task } from '../tasks/tasks.js';
+import type { Example, Task } from '../tasks/task.js';
 
 export interface Batch {
   readonly size: number;

@@ -9,7 +9,7 @@ import { makeBatch, shortestFirst, type Batch } from './batch.js';
 import { gpt2Leaves, gpt2Logits } from './gpt2Graph.js';
 import { agreeingSequences, answersOf, predictionsOf } from './predictions.js';
 import { lengthsIn, sampleExamples } from '../tasks/sampling.js';
-import type { Task } from '../tasks/tasks.js';
+import type { Task } from '../tasks/task.js';
 
 export interface LengthBin {
   readonly low: number;

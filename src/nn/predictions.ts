@@ -4,7 +4,7 @@
  * with the task's answers; match accuracy compares two models' predictions.
  */
 import type { Batch } from './batch.js';
-import type { Task } from '../tasks/tasks.js';
+import type { Task } from '../tasks/task.js';
 
 /** Per sequence, per loss row: the predicted token id, or a bit mask (as a number array) of labels. */
 export type SequencePredictions = readonly (readonly number[])[];

@@ -4,7 +4,7 @@
  */
 import * as Either from 'fp-ts/lib/Either.js';
 import { mulberry32, randomInt } from '../util/random.js';
-import type { Example, Task } from './tasks.js';
+import type { Example, Task } from './task.js';
 
 /** The most tokens an example of input length ≤ maxLength has. */
 export const tokensNeeded = (task: Task, maxLength: number): number => {

@@ -16,7 +16,7 @@ import { makeBatch, type Batch } from '../nn/batch.js';
 import { checkTrainSettings, checkTrainSize } from './trainLimits.js';
 import { gpt2Leaves, gpt2Logits } from '../nn/gpt2Graph.js';
 import { lengthsIn, sampleExamples, tokensNeeded } from '../tasks/sampling.js';
-import type { Task } from '../tasks/tasks.js';
+import type { Task } from '../tasks/task.js';
 import type { TrainSettings } from '../nn/trainedModel.js';
 
 export const TRAIN_DEFAULTS: Omit<TrainSettings, 'layers' | 'heads' | 'dModel'> = {

@@ -4,7 +4,7 @@ import { gpt2Files } from '../../src/nn/gpt2Files.js';
 import { gpt2BatchLogits, testBatches } from '../../src/nn/evaluate.js';
 import { predictionsOf } from '../../src/nn/predictions.js';
 import { sequenceTokens } from '../../src/nn/batch.js';
-import { taskByName } from '../../src/tasks/tasks.js';
+import { taskByName } from '../../src/tasks/registry.js';
 import { roundedToFloat32 } from '../../src/nn/trainedModel.js';
 import { TRAIN_DEFAULTS, trainGpt2 } from '../../src/train/trainGpt2.js';
 import { trainedFixture } from '../support/trainedFixture.js';

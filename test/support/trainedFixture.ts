@@ -7,7 +7,8 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { readGpt2 } from '../../src/nn/gpt2Files.js';
 import type { Gpt2Model } from '../../src/nn/gpt2Model.js';
 import { readTaskRecord, type TaskRecord } from '../../src/nn/trainedModel.js';
-import { taskByName, type Task } from '../../src/tasks/tasks.js';
+import { taskByName } from '../../src/tasks/registry.js';
+import { type Task } from '../../src/tasks/task.js';
 
 export interface TrainedFixture {
   readonly task: Task;

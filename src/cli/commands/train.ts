@@ -1,7 +1,7 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import { accuracyByBin } from '../../nn/evaluate.js';
-import { taskByName } from '../../tasks/tasks.js';
+import { taskByName } from '../../tasks/registry.js';
 import { parameterCount, roundedToFloat32, writeTrainedModel, type TrainSettings } from '../../nn/trainedModel.js';
 import { TRAIN_DEFAULTS, trainGpt2 } from '../../train/trainGpt2.js';
 import { TRAIN_LIMITS } from '../../train/trainLimits.js';

@@ -6,7 +6,8 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import { join } from 'node:path';
 import { diagnostic, firstOf, type Diagnostic } from '../../diagnostics.js';
-import { taskByName, type Task } from '../../tasks/tasks.js';
+import { taskByName } from '../../tasks/registry.js';
+import { type Task } from '../../tasks/task.js';
 import { tokensNeeded } from '../../tasks/sampling.js';
 import { readTaskRecord } from '../../nn/trainedModel.js';
 import { readModel, unverifiedWarning } from '../../model/files.js';

@@ -9,7 +9,7 @@
 import { distillationKl } from '../../nn/autodiff/losses.js';
 import { Tape } from '../../nn/autodiff/tape.js';
 import type { Batch } from '../../nn/batch.js';
-import type { Task } from '../../tasks/tasks.js';
+import type { Task } from '../../tasks/task.js';
 import type { AffineNorm, LinearizedTransformer } from '../reparam/linearizedTransformer.js';
 import { maskedForward } from './maskedForward.js';
 import type { ReferenceLogits } from './prune.js';

@@ -18,7 +18,7 @@ import { makeBatch, sequenceTokens, shortestFirst, type Batch } from '../../nn/b
 import { testBatches } from '../../nn/evaluate.js';
 import { agreeingSequences, predictionsOf } from '../../nn/predictions.js';
 import { lengthsIn, sampleExamples } from '../../tasks/sampling.js';
-import type { Example, Task } from '../../tasks/tasks.js';
+import type { Example, Task } from '../../tasks/task.js';
 import { basisSize } from '../drasp/basis.js';
 import { runDrasp, type DraspRun } from '../drasp/interpreter.js';
 import type { DraspProgram } from '../drasp/program.js';
