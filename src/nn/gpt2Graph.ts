@@ -5,7 +5,8 @@
  */
 import { gpt2Blocks, type Gpt2Arithmetic } from './gpt2Blocks.js';
 import type { Gpt2Model } from './gpt2Model.js';
-import { addAll, causalAttention, gather, gelu, layerNorm, linear, linearTransposed } from './autodiff/ops.js';
+import { causalAttention } from './autodiff/attention.js';
+import { addAll, gather, gelu, layerNorm, linear, linearTransposed } from './autodiff/ops.js';
 import type { Node, Tape } from './autodiff/tape.js';
 import type { Batch } from './batch.js';
 

@@ -12,7 +12,7 @@ import { diagnostic, type Diagnostic } from '../../diagnostics.js';
 import { mulberry32 } from '../../util/random.js';
 import { AdamW } from '../../nn/adamw.js';
 import { distillationKl } from '../../nn/autodiff/losses.js';
-import { expectedCount, relaxedMasks, weightedSum } from '../../nn/autodiff/ops.js';
+import { expectedCount, relaxedMasks, weightedSum } from '../../nn/autodiff/masks.js';
 import { Tape, type Node } from '../../nn/autodiff/tape.js';
 import { makeBatch, sequenceTokens, shortestFirst, type Batch } from '../../nn/batch.js';
 import { testBatches } from '../../nn/evaluate.js';

@@ -59,3 +59,6 @@ export const gradOf = (node: Node): Float64Array => {
 };
 
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+export const rowsOf = (n: Node): number => n.shape[0];
+export const colsOf = (n: Node): number => n.shape[1];

@@ -2,7 +2,7 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { gpt2Forward } from '../../../src/nn/gpt2Forward.js';
 import { distillationKl } from '../../../src/nn/autodiff/losses.js';
-import { maskedScoreSum } from '../../../src/nn/autodiff/ops.js';
+import { maskedScoreSum } from '../../../src/nn/autodiff/scores.js';
 import { gradOf, Tape } from '../../../src/nn/autodiff/tape.js';
 import { makeBatch } from '../../../src/nn/batch.js';
 import { gpt2Leaves, gpt2Logits } from '../../../src/nn/gpt2Graph.js';
