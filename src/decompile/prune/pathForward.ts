@@ -16,7 +16,7 @@ import { attend, causalSoftmax, maskedScoreSum, type ScoreTerm } from '../../nn/
 import type { Node, Tape } from '../../nn/autodiff/tape.js';
 import type { Batch } from '../../nn/batch.js';
 import { multiply, type Matrix } from '../drasp/matrix.js';
-import type { EdgeMask } from '../reparam/expandPaths.js';
+import type { EdgeMask } from '../reparam/reparameterization.js';
 import type { AffineNorm, LinearizedTransformer } from '../reparam/linearizedTransformer.js';
 import type { Edge } from './edges.js';
 
