@@ -7,8 +7,9 @@ import { gpt2Blocks, type Gpt2Arithmetic } from './gpt2Blocks.js';
 import type { Gpt2Model } from './gpt2Model.js';
 import { causalAttention } from './autodiff/attention.js';
 import { addAll, gather, gelu, layerNorm, linear, linearTransposed } from './autodiff/ops.js';
-import type { Node, Tape } from './autodiff/tape.js';
+import { colsOf, rowsOf, type Node, type Tape } from './autodiff/tape.js';
 import type { Batch } from './batch.js';
+import { at } from '../util/checkedIndex.js';
 
 /** The model's arrays as tape leaves: parameters (gradients wanted) or constants. */
 export const leafOf = (tape: Tape, trainable: boolean) => (value: Float64Array, shape: readonly number[]): Node =>
@@ -37,15 +38,15 @@ export const gpt2Leaves = (tape: Tape, trainable: boolean): Gpt2Leaves => {
 
 /** Splits [rows, parts·w] into `parts` nodes [rows, w]. */
 export const splitColumns = (tape: Tape, x: Node, parts: number): Node[] => {
-  const rows = x.shape[0];
-  const total = x.shape[1];
+  const rows = rowsOf(x);
+  const total = colsOf(x);
   const w = total / parts;
   return Array.from({ length: parts }, (_, part) => {
     const out = new Float64Array(rows * w);
     for (let r = 0; r < rows; r++) out.set(x.value.subarray(r * total + part * w, r * total + (part + 1) * w), r * w);
     return tape.record(out, [rows, w], [x], (g) => {
       const xg = x.grad ?? (x.grad = new Float64Array(x.value.length));
-      for (let r = 0; r < rows; r++) for (let i = 0; i < w; i++) xg[r * total + part * w + i] += g[r * w + i];
+      for (let r = 0; r < rows; r++) for (let i = 0; i < w; i++) xg[r * total + part * w + i] = at(xg, r * total + part * w + i) + at(g, r * w + i);
     });
   });
 };

@@ -6,6 +6,7 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { noLength, specials, type Example, type Task } from './task.js';
+import { at } from '../util/checkedIndex.js';
 
 /** A DFA: state 0 starts; `delta[state][symbol]` is the next state or −1 (reject). */
 export interface Dfa {
@@ -19,7 +20,7 @@ export const runDfa = (dfa: Dfa, word: readonly number[]): number => {
   let state = 0;
   for (const s of word) {
     if (state < 0) return -1;
-    state = dfa.delta[state][s];
+    state = at(at(dfa.delta, state), s);
   }
   return state;
 };
@@ -50,10 +51,10 @@ export const languageTask = (name: string, dfa: Dfa): Task => {
   const completions: number[][] = [dfa.accepting.map((a) => (a ? 1 : 0))];
   const completionsUpTo = (m: number): void => {
     while (completions.length <= m) {
-      const prev = completions[completions.length - 1];
+      const prev = at(completions, completions.length - 1);
       completions.push(
         Array.from({ length: states }, (_, q) =>
-          dfa.delta[q].reduce((sum, r) => sum + (r >= 0 ? prev[r] : 0), 0),
+          at(dfa.delta, q).reduce((sum, r) => sum + (r >= 0 ? at(prev, r) : 0), 0),
         ),
       );
     }
@@ -61,15 +62,15 @@ export const languageTask = (name: string, dfa: Dfa): Task => {
   const hasLength = (n: number): boolean => {
     if (!Number.isInteger(n) || n < 0) return false;
     completionsUpTo(n);
-    return completions[n][0] > 0;
+    return at(at(completions, n), 0) > 0;
   };
   const nextSet = (state: number): number[] => {
     const set = new Array<number>(sp.vocab.length).fill(0);
     for (let s = 0; s < k; s++) {
-      const r = dfa.delta[state][s];
-      if (r >= 0 && live[r]) set[s] = 1;
+      const r = at(at(dfa.delta, state), s);
+      if (r >= 0 && at(live, r)) set[s] = 1;
     }
-    if (dfa.accepting[state]) set[sp.eos] = 1;
+    if (at(dfa.accepting, state)) set[sp.eos] = 1;
     return set;
   };
   const generate = (random: () => number, n: number): Either.Either<Diagnostic, Example> => {
@@ -78,18 +79,19 @@ export const languageTask = (name: string, dfa: Dfa): Task => {
     const nextSets: number[][] = [nextSet(0)];
     let state = 0;
     for (let left = n; left > 0; left--) {
-      const weights = dfa.delta[state].map((r) => (r >= 0 ? completions[left - 1][r] : 0));
+      const reachable = at(completions, left - 1);
+      const weights = at(dfa.delta, state).map((r) => (r >= 0 ? at(reachable, r) : 0));
       const total = weights.reduce((a, b) => a + b, 0);
       let u = random() * total;
       let pick = weights.findIndex((w) => w > 0);
-      for (let s = 0; s < k; s++) {
-        if (weights[s] <= 0) continue;
+      for (const [s, w] of weights.entries()) {
+        if (w <= 0) continue;
         pick = s;
-        if (u < weights[s]) break;
-        u -= weights[s];
+        if (u < w) break;
+        u -= w;
       }
       word.push(pick);
-      state = dfa.delta[state][pick];
+      state = at(at(dfa.delta, state), pick);
       nextSets.push(nextSet(state));
     }
     const tokens = [sp.bos, ...word, sp.eos];

@@ -1,6 +1,7 @@
 /** The formal languages of the decompiler paper: Tomita 1–7, bounded Dyck-1 and small regular languages. */
 import { dfaOf, languageTask } from './dfa.js';
 import type { Task } from './task.js';
+import { at } from '../util/checkedIndex.js';
 
 const BIN = ['0', '1'];
 
@@ -30,7 +31,7 @@ export const tomita3 = (): Task =>
           [4, -1],
           [3, 1],
         ];
-        return table[q][s];
+        return at(at(table, q), s);
       },
       (q) => q !== 3,
     ),

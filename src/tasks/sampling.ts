@@ -5,6 +5,7 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import { mulberry32, randomInt } from '../util/random.js';
 import type { Example, Task } from './task.js';
+import { at } from '../util/checkedIndex.js';
 
 /** The most tokens an example of input length ≤ maxLength has. */
 export const tokensNeeded = (task: Task, maxLength: number): number => {
@@ -26,7 +27,7 @@ export const lengthsIn = (task: Task, low: number, high: number): number[] =>
 export const sampleExamples = (task: Task, random: () => number, lengths: readonly number[], count: number): Example[] => {
   const out: Example[] = [];
   while (out.length < count) {
-    const example = task.generate(random, lengths[randomInt(random, lengths.length)]);
+    const example = task.generate(random, at(lengths, randomInt(random, lengths.length)));
     if (Either.isRight(example)) out.push(example.right);
   }
   return out;

@@ -6,6 +6,7 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { randomInt } from '../util/random.js';
 import { noLength, specials, type Example, type Task } from './task.js';
+import { at } from '../util/checkedIndex.js';
 
 const MAX_TRIES = 10000;
 
@@ -33,7 +34,7 @@ const seq2seq = (
       const targets: number[] = [];
       for (let p = sepAt; p < tokens.length - 1; p++) {
         lossPositions.push(p);
-        targets.push(tokens[p + 1]);
+        targets.push(at(tokens, p + 1));
       }
       return Either.right({ tokens, lossPositions, targets, nextSets: [] });
     }
@@ -52,7 +53,7 @@ const drawDistinct = (random: () => number, alphabet: number, length: number): n
   const pool = Array.from({ length: alphabet }, (_, i) => i);
   for (let i = 0; i < length; i++) {
     const j = i + randomInt(random, alphabet - i);
-    [pool[i], pool[j]] = [pool[j], pool[i]];
+    [pool[i], pool[j]] = [at(pool, j), at(pool, i)];
   }
   return pool.slice(0, length);
 };
@@ -154,7 +155,7 @@ export const binaryAdditionTask = (): Task =>
     const sum: number[] = new Array<number>(n + 1).fill(0);
     let carry = 0;
     for (let i = n - 1; i >= 0; i--) {
-      const total = x[i] + y[i] + carry;
+      const total = at(x, i) + at(y, i) + carry;
       sum[i + 1] = total % 2;
       carry = total >> 1;
     }

@@ -18,6 +18,7 @@ import { gpt2Leaves, gpt2Logits } from '../nn/gpt2Graph.js';
 import { lengthsIn, sampleExamples, tokensNeeded } from '../tasks/sampling.js';
 import type { Task } from '../tasks/task.js';
 import type { TrainSettings } from '../nn/trainedModel.js';
+import { at } from '../util/checkedIndex.js';
 
 export const TRAIN_DEFAULTS: Omit<TrainSettings, 'layers' | 'heads' | 'dModel'> = {
   steps: 2000,
@@ -123,7 +124,7 @@ export const trainGpt2 = (
     for (const [array, node] of leaves.nodes) if (node.grad !== undefined) grads.set(array, node.grad);
     clipGradients(grads, 1);
     optimizer.update(grads, learningRateAt(settings.learningRate, step, settings.steps, warmup), (p) => !noDecay.has(p));
-    onStep?.({ step, loss: loss.value[0] });
+    onStep?.({ step, loss: at(loss.value, 0) });
   }
   return Either.right(model);
 };
