@@ -9,6 +9,7 @@
 import { ACTIVATIONS } from './activations.js';
 import { gpt2Blocks, type Gpt2Arithmetic, type LayerNormSite } from './gpt2Blocks.js';
 import type { Gpt2Model } from './gpt2Model.js';
+import { at } from '../util/checkedIndex.js';
 
 /** The constant standard deviation s of each LayerNorm use-site. */
 export interface LinearLnScales {
@@ -66,22 +67,22 @@ const layerNorm = (
   for (let r = 0; r < rows; r++) {
     const base = r * d;
     let mean = 0;
-    for (let i = 0; i < d; i++) mean += x[base + i];
+    for (let i = 0; i < d; i++) mean += at(x, base + i);
     mean /= d;
     if (fixedScale !== null) {
       if (inverseStd !== null) inverseStd[r] = 1 / fixedScale;
-      for (let i = 0; i < d; i++) out[base + i] = ((x[base + i] - mean) * weight[i]) / fixedScale + bias[i];
+      for (let i = 0; i < d; i++) out[base + i] = ((at(x, base + i) - mean) * at(weight, i)) / fixedScale + at(bias, i);
       continue;
     }
     let variance = 0;
     for (let i = 0; i < d; i++) {
-      const deviation = x[base + i] - mean;
+      const deviation = at(x, base + i) - mean;
       variance += deviation * deviation;
     }
     variance /= d;
     const inverse = 1 / Math.sqrt(variance + epsilon);
     if (inverseStd !== null) inverseStd[r] = inverse;
-    for (let i = 0; i < d; i++) out[base + i] = (x[base + i] - mean) * inverse * weight[i] + bias[i];
+    for (let i = 0; i < d; i++) out[base + i] = (at(x, base + i) - mean) * inverse * at(weight, i) + at(bias, i);
   }
 };
 
@@ -92,24 +93,24 @@ const layerNorm = (
 const linear = (x: Float64Array, rows: number, nIn: number, weight: Float64Array, bias: Float64Array, nOut: number, out: Float64Array): void => {
   for (let r = 0; r < rows; r++) {
     const outBase = r * nOut;
-    for (let j = 0; j < nOut; j++) out[outBase + j] = bias[j];
+    for (let j = 0; j < nOut; j++) out[outBase + j] = at(bias, j);
     const inBase = r * nIn;
     let k = 0;
     for (; k + 3 < nIn; k += 4) {
-      const x0 = x[inBase + k];
-      const x1 = x[inBase + k + 1];
-      const x2 = x[inBase + k + 2];
-      const x3 = x[inBase + k + 3];
+      const x0 = at(x, inBase + k);
+      const x1 = at(x, inBase + k + 1);
+      const x2 = at(x, inBase + k + 2);
+      const x3 = at(x, inBase + k + 3);
       const w0 = k * nOut;
       const w1 = w0 + nOut;
       const w2 = w1 + nOut;
       const w3 = w2 + nOut;
-      for (let j = 0; j < nOut; j++) out[outBase + j] += x0 * weight[w0 + j] + x1 * weight[w1 + j] + x2 * weight[w2 + j] + x3 * weight[w3 + j];
+      for (let j = 0; j < nOut; j++) out[outBase + j] = at(out, outBase + j) + (x0 * at(weight, w0 + j) + x1 * at(weight, w1 + j) + x2 * at(weight, w2 + j) + x3 * at(weight, w3 + j));
     }
     for (; k < nIn; k++) {
-      const xk = x[inBase + k];
+      const xk = at(x, inBase + k);
       const weightBase = k * nOut;
-      for (let j = 0; j < nOut; j++) out[outBase + j] += xk * weight[weightBase + j];
+      for (let j = 0; j < nOut; j++) out[outBase + j] = at(out, outBase + j) + (xk * at(weight, weightBase + j));
     }
   }
 };
@@ -138,24 +139,24 @@ const causalAttention = (
       for (let s = 0; s <= t; s++) {
         const kBase = s * stride + kOffset;
         let dot = 0;
-        for (let i = 0; i < headSize; i++) dot += qkv[qBase + i] * qkv[kBase + i];
+        for (let i = 0; i < headSize; i++) dot += at(qkv, qBase + i) * at(qkv, kBase + i);
         const score = dot * scale;
         weights[s] = score;
         if (score > max) max = score;
       }
       let sum = 0;
       for (let s = 0; s <= t; s++) {
-        const e = Math.exp(weights[s] - max);
+        const e = Math.exp(at(weights, s) - max);
         weights[s] = e;
         sum += e;
       }
       const outBase = t * d + qOffset;
       for (let i = 0; i < headSize; i++) out[outBase + i] = 0;
       for (let s = 0; s <= t; s++) {
-        const p = weights[s] / sum;
+        const p = at(weights, s) / sum;
         if (pattern !== null) pattern[t * length + s] = p;
         const vBase = s * stride + vOffset;
-        for (let i = 0; i < headSize; i++) out[outBase + i] += p * qkv[vBase + i];
+        for (let i = 0; i < headSize; i++) out[outBase + i] = at(out, outBase + i) + (p * at(qkv, vBase + i));
       }
     }
     if (pattern !== null) patterns?.push(pattern);
@@ -200,9 +201,9 @@ const plainArithmetic = (model: Gpt2Model, ids: Int32Array, positions: Int32Arra
     embed: () => {
       const x = new Float64Array(length * d);
       for (let t = 0; t < length; t++) {
-        const tokenBase = ids[t] * d;
-        const positionBase = positions[t] * d;
-        for (let i = 0; i < d; i++) x[t * d + i] = model.tokenEmbedding[tokenBase + i] + model.positionEmbedding[positionBase + i];
+        const tokenBase = at(ids, t) * d;
+        const positionBase = at(positions, t) * d;
+        for (let i = 0; i < d; i++) x[t * d + i] = at(model.tokenEmbedding, tokenBase + i) + at(model.positionEmbedding, positionBase + i);
       }
       return x;
     },
@@ -229,7 +230,7 @@ const plainArithmetic = (model: Gpt2Model, ids: Int32Array, positions: Int32Arra
       return out;
     },
     activation: (x) => x.map(activation),
-    add: (residual, update) => residual.map((v, i) => v + (update[i] ?? 0)),
+    add: (residual, update) => residual.map((v, i) => v + at(update, i)),
     unembed: (normed) => {
       // logits[t, v] = normed[t] · unembedding[v]: both rows are contiguous.
       const logits = new Float64Array(length * vocab);
@@ -239,7 +240,7 @@ const plainArithmetic = (model: Gpt2Model, ids: Int32Array, positions: Int32Arra
         for (let v = 0; v < vocab; v++) {
           const unembeddingBase = v * d;
           let dot = 0;
-          for (let i = 0; i < d; i++) dot += normed[rowBase + i] * unembedding[unembeddingBase + i];
+          for (let i = 0; i < d; i++) dot += at(normed, rowBase + i) * at(unembedding, unembeddingBase + i);
           logits[t * vocab + v] = dot;
         }
       }

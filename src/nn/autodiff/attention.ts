@@ -1,5 +1,6 @@
 /** Causal multi-head softmax attention on the tape (ops.ts), GPT-2's. */
 import { colsOf, gradOf, type Node, type Tape } from './tape.js';
+import { at } from '../../util/checkedIndex.js';
 
 export interface AttentionShape {
   readonly batch: number;
@@ -30,22 +31,22 @@ export const causalAttention = (tape: Tape, q: Node, k: Node, v: Node, s: Attent
         for (let j = 0; j <= i; j++) {
           const kj = (b * T + j) * width + h * dh;
           let dot = 0;
-          for (let c = 0; c < dh; c++) dot += q.value[qi + c] * k.value[kj + c];
+          for (let c = 0; c < dh; c++) dot += at(q.value, qi + c) * at(k.value, kj + c);
           scores[j] = dot * scale;
-          if (scores[j] > max) max = scores[j];
+          if (at(scores, j) > max) max = at(scores, j);
         }
         let total = 0;
         for (let j = 0; j <= i; j++) {
-          const e = Math.exp(scores[j] - max);
+          const e = Math.exp(at(scores, j) - max);
           weights[wBase + i * T + j] = e;
           total += e;
         }
         const oi = (b * T + i) * width + h * dh;
         for (let j = 0; j <= i; j++) {
-          const w = weights[wBase + i * T + j] / total;
+          const w = at(weights, wBase + i * T + j) / total;
           weights[wBase + i * T + j] = w;
           const vj = (b * T + j) * width + h * dh;
-          for (let c = 0; c < dh; c++) out[oi + c] += w * v.value[vj + c];
+          for (let c = 0; c < dh; c++) out[oi + c] = at(out, oi + c) + (w * at(v.value, vj + c));
         }
       }
     }
@@ -63,11 +64,11 @@ export const causalAttention = (tape: Tape, q: Node, k: Node, v: Node, s: Attent
           let weighted = 0;
           for (let j = 0; j <= i; j++) {
             const vj = (b * T + j) * width + h * dh;
-            const w = weights[wBase + i * T + j];
+            const w = at(weights, wBase + i * T + j);
             let dot = 0;
             for (let c = 0; c < dh; c++) {
-              dot += g[oi + c] * v.value[vj + c];
-              if (vg !== undefined) vg[vj + c] += w * g[oi + c];
+              dot += at(g, oi + c) * at(v.value, vj + c);
+              if (vg !== undefined) vg[vj + c] = at(vg, vj + c) + (w * at(g, oi + c));
             }
             dw[j] = dot;
             weighted += w * dot;
@@ -75,12 +76,12 @@ export const causalAttention = (tape: Tape, q: Node, k: Node, v: Node, s: Attent
           if (qg === undefined && kg === undefined) continue;
           const qi = oi;
           for (let j = 0; j <= i; j++) {
-            const ds = weights[wBase + i * T + j] * (dw[j] - weighted) * scale;
+            const ds = at(weights, wBase + i * T + j) * (at(dw, j) - weighted) * scale;
             if (ds === 0) continue;
             const kj = (b * T + j) * width + h * dh;
             for (let c = 0; c < dh; c++) {
-              if (qg !== undefined) qg[qi + c] += ds * k.value[kj + c];
-              if (kg !== undefined) kg[kj + c] += ds * q.value[qi + c];
+              if (qg !== undefined) qg[qi + c] = at(qg, qi + c) + (ds * at(k.value, kj + c));
+              if (kg !== undefined) kg[kj + c] = at(kg, kj + c) + (ds * at(q.value, qi + c));
             }
           }
         }

@@ -3,6 +3,7 @@
  * constant, relaxed Bernoulli masks, their expected count, weighted sums of scalar losses.
  */
 import { colsOf, gradOf, rowsOf, type Node, type Tape } from './tape.js';
+import { at } from '../../util/checkedIndex.js';
 
 /**
  * m·x + (1 − m)·c with m = masks[index] (a scalar of a mask vector) and c a learned row [width]
@@ -11,10 +12,10 @@ import { colsOf, gradOf, rowsOf, type Node, type Tape } from './tape.js';
 export const mixWithConstant = (tape: Tape, x: Node, masks: Node, index: number, c: Node): Node => {
   const rows = rowsOf(x);
   const width = colsOf(x);
-  const m = masks.value[index];
+  const m = at(masks.value, index);
   const out = new Float64Array(rows * width);
   for (let r = 0; r < rows; r++) {
-    for (let i = 0; i < width; i++) out[r * width + i] = m * x.value[r * width + i] + (1 - m) * c.value[i];
+    for (let i = 0; i < width; i++) out[r * width + i] = m * at(x.value, r * width + i) + (1 - m) * at(c.value, i);
   }
   return tape.record(out, x.shape, [x, masks, c], (g) => {
     const xg = x.needsGrad ? gradOf(x) : undefined;
@@ -22,23 +23,26 @@ export const mixWithConstant = (tape: Tape, x: Node, masks: Node, index: number,
     let dm = 0;
     for (let r = 0; r < rows; r++) {
       for (let i = 0; i < width; i++) {
-        const gi = g[r * width + i];
-        if (xg !== undefined) xg[r * width + i] += m * gi;
-        if (cg !== undefined) cg[i] += (1 - m) * gi;
-        dm += gi * (x.value[r * width + i] - c.value[i]);
+        const gi = at(g, r * width + i);
+        if (xg !== undefined) xg[r * width + i] = at(xg, r * width + i) + (m * gi);
+        if (cg !== undefined) cg[i] = at(cg, i) + ((1 - m) * gi);
+        dm += gi * (at(x.value, r * width + i) - at(c.value, i));
       }
     }
-    if (masks.needsGrad) gradOf(masks)[index] += dm;
+    if (masks.needsGrad) {
+      const mg = gradOf(masks);
+      mg[index] = at(mg, index) + dm;
+    }
   });
 };
 
 /** sigmoid((α + noise) / τ), elementwise: a relaxed Bernoulli sample of each mask. */
 export const relaxedMasks = (tape: Tape, alpha: Node, noise: Float64Array, temperature: number): Node => {
   const out = new Float64Array(alpha.value.length);
-  for (let i = 0; i < out.length; i++) out[i] = 1 / (1 + Math.exp(-(alpha.value[i] + noise[i]) / temperature));
+  for (let i = 0; i < out.length; i++) out[i] = 1 / (1 + Math.exp(-(at(alpha.value, i) + at(noise, i)) / temperature));
   return tape.record(out, alpha.shape, [alpha], (g) => {
     const ag = gradOf(alpha);
-    for (let i = 0; i < g.length; i++) ag[i] += (g[i] * out[i] * (1 - out[i])) / temperature;
+    for (let i = 0; i < g.length; i++) ag[i] = at(ag, i) + ((at(g, i) * at(out, i) * (1 - at(out, i))) / temperature);
   });
 };
 
@@ -47,22 +51,24 @@ export const expectedCount = (tape: Tape, alpha: Node): Node => {
   let total = 0;
   const p = new Float64Array(alpha.value.length);
   for (let i = 0; i < p.length; i++) {
-    p[i] = 1 / (1 + Math.exp(-alpha.value[i]));
-    total += p[i];
+    p[i] = 1 / (1 + Math.exp(-at(alpha.value, i)));
+    total += at(p, i);
   }
   return tape.record(Float64Array.of(total), [1], [alpha], (g) => {
     const ag = gradOf(alpha);
-    for (let i = 0; i < p.length; i++) ag[i] += g[0] * p[i] * (1 - p[i]);
+    for (let i = 0; i < p.length; i++) ag[i] = at(ag, i) + (at(g, 0) * at(p, i) * (1 - at(p, i)));
   });
 };
 
 /** Σ factors[i] · scalars[i]. */
 export const weightedSum = (tape: Tape, scalars: readonly Node[], factors: readonly number[]): Node => {
   let total = 0;
-  scalars.forEach((s, i) => (total += factors[i] * s.value[0]));
+  scalars.forEach((s, i) => (total += at(factors, i) * at(s.value, 0)));
   return tape.record(Float64Array.of(total), [1], scalars, (g) => {
     scalars.forEach((s, i) => {
-      if (s.needsGrad) gradOf(s)[0] += factors[i] * g[0];
+      if (!s.needsGrad) return;
+      const sg = gradOf(s);
+      sg[0] = at(sg, 0) + at(factors, i) * at(g, 0);
     });
   });
 };

@@ -3,6 +3,7 @@
  * softmax, and weights times values, for path-level pruning where each path term has its own mask.
  */
 import { colsOf, gradOf, rowsOf, type Node, type Tape } from './tape.js';
+import { at } from '../../util/checkedIndex.js';
 
 
 export interface ScoreShape {
@@ -31,7 +32,7 @@ export const maskedScoreSum = (tape: Tape, terms: readonly ScoreTerm[], factor: 
   for (const term of terms) {
     const w = colsOf(term.k);
     const shared = rowsOf(term.q) === 1;
-    const scale = factor * term.masks.value[term.index];
+    const scale = factor * at(term.masks.value, term.index);
     if (scale === 0) continue;
     const q = term.q.value;
     const k = term.k.value;
@@ -42,8 +43,8 @@ export const maskedScoreSum = (tape: Tape, terms: readonly ScoreTerm[], factor: 
         for (let j = 0; j <= i; j++) {
           const kj = (b * T + j) * w;
           let dot = 0;
-          for (let c = 0; c < w; c++) dot += q[qi + c] * k[kj + c];
-          out[base + j] += scale * dot;
+          for (let c = 0; c < w; c++) dot += at(q, qi + c) * at(k, kj + c);
+          out[base + j] = at(out, base + j) + (scale * dot);
         }
       }
     }
@@ -53,7 +54,7 @@ export const maskedScoreSum = (tape: Tape, terms: readonly ScoreTerm[], factor: 
     for (const term of terms) {
       const w = colsOf(term.k);
       const shared = rowsOf(term.q) === 1;
-      const m = term.masks.value[term.index];
+      const m = at(term.masks.value, term.index);
       const q = term.q.value;
       const k = term.k.value;
       const qg = term.q.needsGrad ? gradOf(term.q) : undefined;
@@ -66,22 +67,25 @@ export const maskedScoreSum = (tape: Tape, terms: readonly ScoreTerm[], factor: 
           const base = (b * T + i) * T;
           gk.fill(0);
           for (let j = 0; j <= i; j++) {
-            const gs = g[base + j];
+            const gs = at(g, base + j);
             if (gs === 0) continue;
             const kj = (b * T + j) * w;
-            for (let c = 0; c < w; c++) gk[c] += gs * k[kj + c];
+            for (let c = 0; c < w; c++) gk[c] = at(gk, c) + (gs * at(k, kj + c));
             if (kg !== undefined) {
               const f = gs * factor * m;
-              for (let c = 0; c < w; c++) kg[kj + c] += f * q[qi + c];
+              for (let c = 0; c < w; c++) kg[kj + c] = at(kg, kj + c) + (f * at(q, qi + c));
             }
           }
           for (let c = 0; c < w; c++) {
-            dm += q[qi + c] * gk[c];
-            if (qg !== undefined) qg[qi + c] += factor * m * gk[c];
+            dm += at(q, qi + c) * at(gk, c);
+            if (qg !== undefined) qg[qi + c] = at(qg, qi + c) + (factor * m * at(gk, c));
           }
         }
       }
-      if (term.masks.needsGrad) gradOf(term.masks)[term.index] += factor * dm;
+      if (term.masks.needsGrad) {
+        const mg = gradOf(term.masks);
+        mg[term.index] = at(mg, term.index) + factor * dm;
+      }
     }
   });
 };
@@ -94,13 +98,13 @@ export const causalSoftmax = (tape: Tape, scores: Node, s: ScoreShape): Node => 
     for (let i = 0; i < T; i++) {
       const base = (b * T + i) * T;
       let max = -Infinity;
-      for (let j = 0; j <= i; j++) max = Math.max(max, scores.value[base + j]);
+      for (let j = 0; j <= i; j++) max = Math.max(max, at(scores.value, base + j));
       let total = 0;
       for (let j = 0; j <= i; j++) {
-        out[base + j] = Math.exp(scores.value[base + j] - max);
-        total += out[base + j];
+        out[base + j] = Math.exp(at(scores.value, base + j) - max);
+        total += at(out, base + j);
       }
-      for (let j = 0; j <= i; j++) out[base + j] /= total;
+      for (let j = 0; j <= i; j++) out[base + j] = at(out, base + j) / (total);
     }
   }
   return tape.record(out, scores.shape, [scores], (g) => {
@@ -109,8 +113,8 @@ export const causalSoftmax = (tape: Tape, scores: Node, s: ScoreShape): Node => 
       for (let i = 0; i < T; i++) {
         const base = (b * T + i) * T;
         let dot = 0;
-        for (let j = 0; j <= i; j++) dot += g[base + j] * out[base + j];
-        for (let j = 0; j <= i; j++) sg[base + j] += out[base + j] * (g[base + j] - dot);
+        for (let j = 0; j <= i; j++) dot += at(g, base + j) * at(out, base + j);
+        for (let j = 0; j <= i; j++) sg[base + j] = at(sg, base + j) + (at(out, base + j) * (at(g, base + j) - dot));
       }
     }
   });
@@ -125,10 +129,10 @@ export const attend = (tape: Tape, weights: Node, values: Node, s: ScoreShape): 
     for (let i = 0; i < T; i++) {
       const o = (b * T + i) * w;
       for (let j = 0; j <= i; j++) {
-        const a = weights.value[(b * T + i) * T + j];
+        const a = at(weights.value, (b * T + i) * T + j);
         if (a === 0) continue;
         const v = (b * T + j) * w;
-        for (let c = 0; c < w; c++) out[o + c] += a * values.value[v + c];
+        for (let c = 0; c < w; c++) out[o + c] = at(out, o + c) + (a * at(values.value, v + c));
       }
     }
   }
@@ -139,14 +143,14 @@ export const attend = (tape: Tape, weights: Node, values: Node, s: ScoreShape): 
       for (let i = 0; i < T; i++) {
         const o = (b * T + i) * w;
         for (let j = 0; j <= i; j++) {
-          const at = (b * T + i) * T + j;
+          const cell = (b * T + i) * T + j;
           const v = (b * T + j) * w;
           let dot = 0;
           for (let c = 0; c < w; c++) {
-            dot += g[o + c] * values.value[v + c];
-            if (vg !== undefined) vg[v + c] += weights.value[at] * g[o + c];
+            dot += at(g, o + c) * at(values.value, v + c);
+            if (vg !== undefined) vg[v + c] = at(vg, v + c) + (at(weights.value, cell) * at(g, o + c));
           }
-          if (wg !== undefined) wg[at] += dot;
+          if (wg !== undefined) wg[cell] = at(wg, cell) + dot;
         }
       }
     }
