@@ -11,10 +11,10 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { decompilePruned } from '../src/decompile/prune/decompilePruned.js';
 import { printDrasp } from '../src/decompile/drasp/printer.js';
 import { PRUNE_DEFAULTS } from '../src/decompile/prune/prune.js';
-import { accuracyByBin } from '../src/train/evaluate.js';
-import { taskByName } from '../src/train/tasks.js';
-import { ACCURACY_FILE, TASK_FILE, parameterCount, roundedToFloat32, writeTrainedModel, type AccuracyRecord, type TaskRecord } from '../src/train/trainedModel.js';
-import { TRAIN_DEFAULTS, trainGpt2, type TrainSettings } from '../src/train/trainGpt2.js';
+import { accuracyByBin } from '../src/nn/evaluate.js';
+import { taskByName } from '../src/tasks/registry.js';
+import { ACCURACY_FILE, TASK_FILE, parameterCount, roundedToFloat32, writeTrainedModel, type AccuracyRecord, type TaskRecord, type TrainSettings } from '../src/nn/trainedModel.js';
+import { TRAIN_DEFAULTS, trainGpt2 } from '../src/train/trainGpt2.js';
 
 interface TaskPlan {
   readonly task: string;

@@ -6,30 +6,19 @@
  */
 import * as Either from 'fp-ts/lib/Either.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import type { Gpt2Config } from '../decompile/gpt2Config.js';
-import type { Gpt2Block, Gpt2Model } from '../decompile/gpt2Model.js';
+import type { Gpt2Config } from '../nn/gpt2Config.js';
+import type { Gpt2Block, Gpt2Model } from '../nn/gpt2Model.js';
 import { mulberry32, randomInt } from '../util/random.js';
-import { AdamW, ADAMW_DEFAULTS, clipGradients, learningRateAt } from './adamw.js';
-import { binaryCrossEntropy, crossEntropy } from './autodiff/losses.js';
-import { Tape } from './autodiff/tape.js';
-import { makeBatch, type Batch } from './batch.js';
+import { AdamW, ADAMW_DEFAULTS, clipGradients, learningRateAt } from '../nn/adamw.js';
+import { binaryCrossEntropy, crossEntropy } from '../nn/autodiff/losses.js';
+import { Tape } from '../nn/autodiff/tape.js';
+import { makeBatch, type Batch } from '../nn/batch.js';
 import { checkTrainSettings, checkTrainSize } from './trainLimits.js';
-import { gpt2Leaves, gpt2Logits } from './gpt2Graph.js';
-import type { Example, Task } from './tasks.js';
-
-export interface TrainSettings {
-  readonly layers: number;
-  readonly heads: number;
-  readonly dModel: number;
-  readonly steps: number;
-  readonly batchSize: number;
-  readonly learningRate: number;
-  readonly seed: number;
-  /** Training input lengths are 0 … this (default 50). */
-  readonly maxTrainLength: number;
-  /** The longest input length the model must take (its positions are trained; default 150). */
-  readonly maxTestLength: number;
-}
+import { gpt2Leaves, gpt2Logits } from '../nn/gpt2Graph.js';
+import { lengthsIn, sampleExamples, tokensNeeded } from '../tasks/sampling.js';
+import type { Task } from '../tasks/task.js';
+import type { TrainSettings } from '../nn/trainedModel.js';
+import { at } from '../util/checkedIndex.js';
 
 export const TRAIN_DEFAULTS: Omit<TrainSettings, 'layers' | 'heads' | 'dModel'> = {
   steps: 2000,
@@ -84,18 +73,6 @@ export const initialGpt2 = (config: Gpt2Config, seed: number): Gpt2Model => {
   };
 };
 
-/** The most tokens an example of input length ≤ maxLength has. */
-export const tokensNeeded = (task: Task, maxLength: number): number => {
-  const random = mulberry32(1);
-  let most = 1;
-  for (let length = 0; length <= maxLength; length++) {
-    if (!task.hasLength(length)) continue;
-    const example = task.generate(random, length);
-    if (Either.isRight(example)) most = Math.max(most, example.right.tokens.length);
-  }
-  return most;
-};
-
 export const gpt2ConfigFor = (task: Task, settings: Pick<TrainSettings, 'layers' | 'heads' | 'dModel' | 'maxTestLength'>): Gpt2Config => ({
   n_layer: settings.layers,
   n_head: settings.heads,
@@ -107,20 +84,6 @@ export const gpt2ConfigFor = (task: Task, settings: Pick<TrainSettings, 'layers'
   activation_function: 'gelu_new',
   tie_word_embeddings: true,
 });
-
-/** Lengths in [low, high] for which the task has examples. */
-export const lengthsIn = (task: Task, low: number, high: number): number[] =>
-  Array.from({ length: high - low + 1 }, (_, i) => low + i).filter((n) => task.hasLength(n));
-
-/** `count` examples with lengths drawn uniformly from `lengths`. */
-export const sampleExamples = (task: Task, random: () => number, lengths: readonly number[], count: number): Example[] => {
-  const out: Example[] = [];
-  while (out.length < count) {
-    const example = task.generate(random, lengths[randomInt(random, lengths.length)]);
-    if (Either.isRight(example)) out.push(example.right);
-  }
-  return out;
-};
 
 export const taskLoss = (tape: Tape, task: Task, logits: ReturnType<typeof gpt2Logits>, batch: Batch) =>
   task.kind === 'seq2seq' ? crossEntropy(tape, logits, batch.lossRows, batch.targets) : binaryCrossEntropy(tape, logits, batch.lossRows, batch.targetSets);
@@ -161,7 +124,7 @@ export const trainGpt2 = (
     for (const [array, node] of leaves.nodes) if (node.grad !== undefined) grads.set(array, node.grad);
     clipGradients(grads, 1);
     optimizer.update(grads, learningRateAt(settings.learningRate, step, settings.steps, warmup), (p) => !noDecay.has(p));
-    onStep?.({ step, loss: loss.value[0] });
+    onStep?.({ step, loss: at(loss.value, 0) });
   }
   return Either.right(model);
 };

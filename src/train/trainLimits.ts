@@ -5,7 +5,8 @@
  * `--d-model 1000000000` model would be refused here in microseconds instead of hanging.
  */
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import type { Gpt2Config } from '../decompile/gpt2Config.js';
+import type { Gpt2Config } from '../nn/gpt2Config.js';
+import type { TrainSettings } from '../nn/trainedModel.js';
 import { DEFAULT_MAX_PARAMS } from '../typecheck/sizeEstimate.js';
 
 /** The largest value each setting may take (documented in docs/decompile.md). */
@@ -23,20 +24,8 @@ export const TRAIN_LIMITS = {
 /** What one training step may hold (weights, gradients, optimizer state and the tape): 8 GiB. */
 export const TRAIN_MEMORY_BYTES = 8 * 2 ** 30;
 
-export interface TrainSizeSettings {
-  readonly layers: number;
-  readonly heads: number;
-  readonly dModel: number;
-  readonly steps: number;
-  readonly batchSize: number;
-  readonly learningRate: number;
-  readonly seed: number;
-  readonly maxTrainLength: number;
-  readonly maxTestLength: number;
-}
-
 /** Each setting an integer in its range (the learning rate a positive finite number). */
-export const checkTrainSettings = (settings: TrainSizeSettings): Diagnostic[] => {
+export const checkTrainSettings = (settings: TrainSettings): Diagnostic[] => {
   const problems: Diagnostic[] = [];
   const inRange = (name: string, value: number, min: number, max: number): void => {
     if (!Number.isSafeInteger(value) || value < min) {

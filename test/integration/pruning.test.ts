@@ -8,14 +8,16 @@ import { pathEdgesOf, pathForward, stage2EdgeMask } from '../../src/decompile/pr
 import { matchAccuracy, pruneModel, PRUNE_DEFAULTS, edgeMaskOf, type PrunedWiring } from '../../src/decompile/prune/prune.js';
 import { linearizeTrained } from '../../src/decompile/prune/trainedModelPruning.js';
 import { reparameterize } from '../../src/decompile/reparam/expandPaths.js';
-import { Tape } from '../../src/train/autodiff/tape.js';
-import type { Batch } from '../../src/train/batch.js';
-import { accuracyByBin, testBatches } from '../../src/train/evaluate.js';
-import { predictionsOf } from '../../src/train/predictions.js';
-import { taskByName, type Task } from '../../src/train/tasks.js';
-import { gpt2ConfigFor, initialGpt2, TRAIN_DEFAULTS, trainGpt2 } from '../../src/train/trainGpt2.js';
+import { Tape } from '../../src/nn/autodiff/tape.js';
+import type { Batch } from '../../src/nn/batch.js';
+import { accuracyByBin, testBatches } from '../../src/nn/evaluate.js';
+import { predictionsOf } from '../../src/nn/predictions.js';
+import { taskByName } from '../../src/tasks/registry.js';
+import { type Task } from '../../src/tasks/task.js';
+import { gpt2ConfigFor, initialGpt2 } from '../../src/train/trainGpt2.js';
 import type { LinearizedTransformer } from '../../src/decompile/reparam/linearizedTransformer.js';
 import { mulberry32 } from '../../src/util/random.js';
+import { trainedFixture } from '../support/trainedFixture.js';
 import { compiledTask, linearizeCompiled } from '../../src/decompile/prune/compiledPruning.js';
 import { programSize } from '../../src/decompile/roundTrip.js';
 import { findEntry } from '../../src/lib/index.js';
@@ -126,10 +128,15 @@ describe('stages 2 and 3: the program under single-path and single-term masks co
   });
 });
 
-describe('training and pruning a 1-layer model on binary majority', () => {
-  it('trains to length-generalise, and its pruned program keeps match ≥ 0.9 and runs standalone', () => {
-    const t = task('majority');
-    const model = right(trainGpt2(t, { ...TRAIN_DEFAULTS, layers: 1, heads: 1, dModel: 16, steps: 400, seed: 2 }));
+describe('pruning a trained 1-layer model on binary majority', () => {
+  it('the committed model was trained with the settings it records', () => {
+    const { task: t, record, model } = trainedFixture('majority-1l1h16d');
+    expect(model.config).toEqual(gpt2ConfigFor(t, record.settings));
+  });
+
+  it('has learnt to length-generalise, and its pruned program keeps match ≥ 0.9 and runs standalone', () => {
+    // Trained by scripts/trainedFixtures.ts (400 steps; minutes on a loaded machine), read here.
+    const { task: t, model } = trainedFixture('majority-1l1h16d');
     const [short, , long] = accuracyByBin(t, model, 100, 5);
     expect(short.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(long.accuracy).toBeGreaterThanOrEqual(0.8);

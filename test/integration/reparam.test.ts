@@ -7,12 +7,13 @@ import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/diagnostics.js';
 import { predict, runDrasp } from '../../src/decompile/drasp/interpreter.js';
 import { printDrasp } from '../../src/decompile/drasp/printer.js';
-import { parseGpt2Config } from '../../src/decompile/gpt2Config.js';
-import { gpt2Forward } from '../../src/decompile/gpt2Forward.js';
-import { gpt2FromTensors, type Gpt2Model } from '../../src/decompile/gpt2Model.js';
-import { reparameterize, type ReparamOptions, type Reparameterization } from '../../src/decompile/reparam/expandPaths.js';
+import { parseGpt2Config } from '../../src/nn/gpt2Config.js';
+import { gpt2Forward, type LinearLnScales } from '../../src/nn/gpt2Forward.js';
+import { gpt2FromTensors, type Gpt2Model } from '../../src/nn/gpt2Model.js';
+import { reparameterize } from '../../src/decompile/reparam/expandPaths.js';
+import type { ReparamOptions, Reparameterization } from '../../src/decompile/reparam/reparameterization.js';
 import { compiledAsLinearized } from '../../src/decompile/reparam/fromCompiled.js';
-import { estimateLnScales, gpt2AsLinearized, linearLnForward, type Gpt2Sample, type LinearLnScales } from '../../src/decompile/reparam/linearLn.js';
+import { estimateLnScales, gpt2AsLinearized, type Gpt2Sample } from '../../src/decompile/reparam/linearLn.js';
 import { findEntry } from '../../src/lib/index.js';
 import { decodeLogits } from '../../src/model/decode.js';
 import { PreparedModel } from '../../src/model/forward.js';
@@ -31,6 +32,10 @@ const left = <A>(e: Either.Either<readonly Diagnostic[], A>): readonly Diagnosti
   if (Either.isRight(e)) throw new Error('expected Left, got Right');
   return e.left;
 };
+
+/** The linear-LN model: the one forward with each LayerNorm dividing by its fixed scale. */
+const linearLnForward = (model: Gpt2Model, scales: LinearLnScales, ids: Int32Array, positionIds?: Int32Array): Float64Array =>
+  gpt2Forward(model, ids, positionIds, { kind: 'fixed', scales });
 
 const maxAbsDifference = (a: Float64Array, b: Float64Array): number => {
   expect(a.length).toBe(b.length);
@@ -269,7 +274,7 @@ const GPT2_SHAPES: readonly Gpt2Shape[] = [
 ];
 
 describe('re-parameterization of GPT-2 models under the linear-LayerNorm assumption', () => {
-  it('linearLnForward is the true forward pass when each s is the position’s own √(var + ε)', () => {
+  it('the fixed LayerNorm treatment is the true forward pass when each s is the position’s own √(var + ε)', () => {
     // one position: every LayerNorm sees one input, so its own scale is the estimate
     const model = randomGpt2(GPT2_SHAPES[0], 3);
     const ids = Int32Array.of(4);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as D from '../../src/ast/dsl.js';
 import { REGISTRY } from '../../src/lib/registry.js';
 import { compile } from '../../src/passes/compile.js';
-import { taskByName } from '../../src/train/tasks.js';
+import { taskByName } from '../../src/tasks/registry.js';
 import { TRAIN_DEFAULTS, trainGpt2 } from '../../src/train/trainGpt2.js';
 import { makeBounds, MAX_LENGTH } from '../../src/typecheck/bounds.js';
 import { checkSize, DEFAULT_MAX_PARAMS, estimateCompiledSize } from '../../src/typecheck/sizeEstimate.js';

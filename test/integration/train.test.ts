@@ -1,12 +1,13 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { gpt2Files } from '../../src/decompile/gpt2Files.js';
-import { gpt2BatchLogits, testBatches } from '../../src/train/evaluate.js';
-import { predictionsOf } from '../../src/train/predictions.js';
-import { sequenceTokens } from '../../src/train/batch.js';
-import { taskByName } from '../../src/train/tasks.js';
-import { roundedToFloat32 } from '../../src/train/trainedModel.js';
+import { gpt2Files } from '../../src/nn/gpt2Files.js';
+import { gpt2BatchLogits, testBatches } from '../../src/nn/evaluate.js';
+import { predictionsOf } from '../../src/nn/predictions.js';
+import { sequenceTokens } from '../../src/nn/batch.js';
+import { taskByName } from '../../src/tasks/registry.js';
+import { roundedToFloat32 } from '../../src/nn/trainedModel.js';
 import { TRAIN_DEFAULTS, trainGpt2 } from '../../src/train/trainGpt2.js';
+import { trainedFixture } from '../support/trainedFixture.js';
 
 const trainedBytes = (seed: number): Uint8Array => {
   const task = taskByName('tomita2');
@@ -47,10 +48,9 @@ describe('training', () => {
     const lengths = testBatches(t, { low: 0, high: 30 }, 40, 9, 8, true).map((b) => b.length);
     expect(lengths).toEqual([...lengths].sort((a, b) => a - b));
     expect(lengths[0]).toBeLessThan(lengths[lengths.length - 1]);
-    // a briefly trained model: each sequence's logits and predictions do not depend on the batching
-    const model = trainGpt2(t, { ...TRAIN_DEFAULTS, layers: 1, heads: 2, dModel: 8, steps: 90, batchSize: 8, seed: 1 });
-    if (Either.isLeft(model)) throw new Error('training failed');
-    const saved = roundedToFloat32(model.right);
+    // a briefly trained model (scripts/trainedFixtures.ts, saved as float32): each sequence's
+    // logits and predictions do not depend on the batching
+    const saved = trainedFixture('tomita2-1l2h8d').model;
     const vocab = saved.config.vocab_size;
     // each sequence's predictions and logits, keyed by its tokens
     const perSequence = (byLength: boolean): Map<string, string> => {

@@ -1,7 +1,8 @@
 /**
  * A deliberately naive GPT-2 forward pass for the tests: nested number arrays, one formula per
  * line, straight from the definitions (HF GPT2LMHeadModel), sharing no code with
- * src/decompile. It reads the raw config.json object and the raw HF-named tensors itself.
+ * src/nn. With `fixedScales`, every LayerNorm divides by its site's constant (the decompiler's
+ * linear-LayerNorm assumption). It reads the raw config.json object and the raw HF-named tensors itself.
  */
 import * as Either from 'fp-ts/lib/Either.js';
 import { toFloat64, type Tensor } from '../../src/model/safetensors.js';
@@ -53,11 +54,26 @@ const conv1d = (v: Vector, w: Matrix, b: Vector): Vector =>
     return out;
   });
 
+/** The linear-LayerNorm assumption: each use-site divides by this constant s, not by √(var + ε). */
+export interface NaiveFixedScales {
+  readonly ln1: readonly number[];
+  readonly ln2: readonly number[];
+  readonly final: number;
+}
+
+const naiveFixedLayerNorm = (v: Vector, gain: Vector, bias: Vector, s: number): Vector => {
+  const n = v.length;
+  let mean = 0;
+  for (const x of v) mean += x / n;
+  return v.map((x, i) => ((x - mean) / s) * gain[i]! + bias[i]!);
+};
+
 export const naiveGpt2 = (
   config: Record<string, unknown>,
   tensors: ReadonlyMap<string, Tensor>,
   ids: readonly number[],
   positions: readonly number[],
+  fixedScales?: NaiveFixedScales,
 ): NaiveGpt2Result => {
   const nLayer = config['n_layer'] as number;
   const nHead = config['n_head'] as number;
@@ -105,7 +121,7 @@ export const naiveGpt2 = (
     const fcB = vector(at('mlp.c_fc.bias'));
     const mlpProjW = matrix(at('mlp.c_proj.weight'));
     const mlpProjB = vector(at('mlp.c_proj.bias'));
-    const normed1 = stream.map((row) => naiveLayerNorm(row, ln1Gain, ln1Bias, epsilon));
+    const normed1 = stream.map((row) => (fixedScales === undefined ? naiveLayerNorm(row, ln1Gain, ln1Bias, epsilon) : naiveFixedLayerNorm(row, ln1Gain, ln1Bias, fixedScales.ln1[l]!)));
     const qkv = normed1.map((row) => conv1d(row, attnW, attnB));
     const q = qkv.map((row) => row.slice(0, d));
     const k = qkv.map((row) => row.slice(d, 2 * d));
@@ -132,14 +148,18 @@ export const naiveGpt2 = (
     const attended = merged.map((row) => conv1d(row, attnProjW, attnProjB));
     stream = stream.map((row, t) => row.map((x, i) => x + attended[t]![i]!));
 
-    const normed2 = stream.map((row) => naiveLayerNorm(row, ln2Gain, ln2Bias, epsilon));
+    const normed2 = stream.map((row) => (fixedScales === undefined ? naiveLayerNorm(row, ln2Gain, ln2Bias, epsilon) : naiveFixedLayerNorm(row, ln2Gain, ln2Bias, fixedScales.ln2[l]!)));
     const hidden = normed2.map((row) => conv1d(row, fcW, fcB).map((x) => naiveActivation(activation, x)));
     const mlpOut = hidden.map((row) => conv1d(row, mlpProjW, mlpProjB));
     stream = stream.map((row, t) => row.map((x, i) => x + mlpOut[t]![i]!));
     residuals.push(stream.map((row) => [...row]));
   }
 
-  const final = stream.map((row) => naiveLayerNorm(row, vector('ln_f.weight'), vector('ln_f.bias'), epsilon));
+  const final = stream.map((row) =>
+    fixedScales === undefined
+      ? naiveLayerNorm(row, vector('ln_f.weight'), vector('ln_f.bias'), epsilon)
+      : naiveFixedLayerNorm(row, vector('ln_f.weight'), vector('ln_f.bias'), fixedScales.final),
+  );
   const unembedding = tied ? wte : matrix('lm_head.weight');
   const logits = final.map((row) =>
     unembedding.map((tokenRow) => {

@@ -1,9 +1,9 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import { diagnostic, type Diagnostic } from '../../diagnostics.js';
-import { accuracyByBin } from '../../train/evaluate.js';
-import { taskByName } from '../../train/tasks.js';
-import { parameterCount, roundedToFloat32, writeTrainedModel } from '../../train/trainedModel.js';
-import { TRAIN_DEFAULTS, trainGpt2, type TrainSettings } from '../../train/trainGpt2.js';
+import { accuracyByBin } from '../../nn/evaluate.js';
+import { taskByName } from '../../tasks/registry.js';
+import { parameterCount, roundedToFloat32, writeTrainedModel, type TrainSettings } from '../../nn/trainedModel.js';
+import { TRAIN_DEFAULTS, trainGpt2 } from '../../train/trainGpt2.js';
 import { TRAIN_LIMITS } from '../../train/trainLimits.js';
 import { EXIT } from '../exitCodes.js';
 import { integerOption, parseMaxParams, refuseStdout } from '../inputs.js';

@@ -5,8 +5,8 @@
  */
 import * as Either from 'fp-ts/lib/Either.js';
 import { diagnostic } from '../../diagnostics.js';
-import { Tape } from '../../train/autodiff/tape.js';
-import type { Task } from '../../train/tasks.js';
+import { Tape } from '../../nn/autodiff/tape.js';
+import type { Task } from '../../tasks/task.js';
 import { randomInt } from '../../util/random.js';
 import { BOS_ID, PAD_ID, type CompiledModel } from '../../model/model.js';
 import { compiledAsLinearized } from '../reparam/fromCompiled.js';

@@ -6,10 +6,10 @@
  * minimise KL(model ‖ linearized model) at the loss positions of a fixed set of inputs. The result
  * is still a linearized transformer: the program it expands to reproduces it exactly.
  */
-import { distillationKl } from '../../train/autodiff/losses.js';
-import { Tape } from '../../train/autodiff/tape.js';
-import type { Batch } from '../../train/batch.js';
-import type { Task } from '../../train/tasks.js';
+import { distillationKl } from '../../nn/autodiff/losses.js';
+import { Tape } from '../../nn/autodiff/tape.js';
+import type { Batch } from '../../nn/batch.js';
+import type { Task } from '../../tasks/task.js';
 import type { AffineNorm, LinearizedTransformer } from '../reparam/linearizedTransformer.js';
 import { maskedForward } from './maskedForward.js';
 import type { ReferenceLogits } from './prune.js';

@@ -5,9 +5,11 @@
  * With masks in {0, 1} this computes exactly what expandPaths' program with the same EdgeMask
  * computes. Causal models only.
  */
-import { addAll, affineNorm, broadcastRow, causalAttention, gather, gelu, linear, mixWithConstant, reluOp } from '../../train/autodiff/ops.js';
-import type { Node, Tape } from '../../train/autodiff/tape.js';
-import type { Batch } from '../../train/batch.js';
+import { causalAttention } from '../../nn/autodiff/attention.js';
+import { mixWithConstant } from '../../nn/autodiff/masks.js';
+import { addAll, affineNorm, broadcastRow, gather, gelu, linear, reluOp } from '../../nn/autodiff/ops.js';
+import type { Node, Tape } from '../../nn/autodiff/tape.js';
+import type { Batch } from '../../nn/batch.js';
 import type { Matrix } from '../drasp/matrix.js';
 import type { AffineNorm, LinearizedTransformer } from '../reparam/linearizedTransformer.js';
 import { edgeKey, type Edge } from './edges.js';

@@ -17,7 +17,7 @@
 import { basisSize, dimensionName } from '../drasp/basis.js';
 import type { DraspRun } from '../drasp/interpreter.js';
 import type { DraspProgram, ElementwiseFunction, VariableStatement } from '../drasp/program.js';
-import { argmaxRow } from '../../train/predictions.js';
+import { argmaxRow } from '../../nn/predictions.js';
 import { ridgeLeastSquares } from './leastSquares.js';
 
 export type MlpPrimitiveName = 'exists' | 'is_pure' | 'balance' | 'sharpen' | 'harden';

@@ -10,26 +10,13 @@
  * constant (its value edge pruned, or an MLP with no varying input) does not exist in that program,
  * its value is part of C, so here it stays visible to every later reader.
  */
-import {
-  addAll,
-  addRow,
-  affineNorm,
-  attend,
-  causalSoftmax,
-  centerScale,
-  gather,
-  gelu,
-  linear,
-  linearCombination,
-  maskedScoreSum,
-  type ScoreTerm,
-  mixWithConstant,
-  reluOp,
-} from '../../train/autodiff/ops.js';
-import type { Node, Tape } from '../../train/autodiff/tape.js';
-import type { Batch } from '../../train/batch.js';
+import { mixWithConstant } from '../../nn/autodiff/masks.js';
+import { addAll, addRow, affineNorm, centerScale, gather, gelu, linear, linearCombination, reluOp } from '../../nn/autodiff/ops.js';
+import { attend, causalSoftmax, maskedScoreSum, type ScoreTerm } from '../../nn/autodiff/scores.js';
+import type { Node, Tape } from '../../nn/autodiff/tape.js';
+import type { Batch } from '../../nn/batch.js';
 import { multiply, type Matrix } from '../drasp/matrix.js';
-import type { EdgeMask } from '../reparam/expandPaths.js';
+import type { EdgeMask } from '../reparam/reparameterization.js';
 import type { AffineNorm, LinearizedTransformer } from '../reparam/linearizedTransformer.js';
 import type { Edge } from './edges.js';
 

@@ -4,11 +4,11 @@
  */
 import * as Either from 'fp-ts/lib/Either.js';
 import type { Diagnostic } from '../../diagnostics.js';
-import { gpt2BatchLogits, testBatches } from '../../train/evaluate.js';
-import { lengthsIn, sampleExamples } from '../../train/trainGpt2.js';
-import type { Task } from '../../train/tasks.js';
+import { gpt2BatchLogits, testBatches } from '../../nn/evaluate.js';
+import { lengthsIn, sampleExamples } from '../../tasks/sampling.js';
+import type { Task } from '../../tasks/task.js';
 import { mulberry32 } from '../../util/random.js';
-import type { Gpt2Model } from '../gpt2Model.js';
+import type { Gpt2Model } from '../../nn/gpt2Model.js';
 import { estimateLnScales, gpt2AsLinearized } from '../reparam/linearLn.js';
 import type { LinearizedTransformer } from '../reparam/linearizedTransformer.js';
 import { fitNormScales, type NormFit } from './fitLayerNorm.js';

@@ -5,7 +5,7 @@
  */
 import { showValue } from '../../ast/value.js';
 import type { CompiledModel, Tensor32 } from '../../model/model.js';
-import { relu } from '../activations.js';
+import { relu } from '../../nn/activations.js';
 import { matrix, type Matrix } from '../drasp/matrix.js';
 import type { LinearizedHead, LinearizedTransformer } from './linearizedTransformer.js';
 

@@ -10,6 +10,7 @@
  * record a closure on the tape that adds the node's gradient into its inputs' gradients;
  * `backward` runs the closures in reverse order.
  */
+import { at } from '../../util/checkedIndex.js';
 export interface Node {
   readonly value: Float64Array;
   readonly shape: readonly number[];
@@ -47,8 +48,9 @@ export class Tape {
   /** Seeds d(loss)/d(loss) = 1 at the scalar `loss` and runs the tape backwards. */
   backward(loss: Node): void {
     if (loss.value.length !== 1) throw new Error(`backward from a non-scalar (shape ${loss.shape.join('×')})`);
-    gradOf(loss)[0] += 1;
-    for (let i = this.steps.length - 1; i >= 0; i--) this.steps[i]();
+    const seed = gradOf(loss);
+    seed[0] = at(seed, 0) + 1;
+    for (const step of [...this.steps].reverse()) step();
   }
 }
 
@@ -59,3 +61,8 @@ export const gradOf = (node: Node): Float64Array => {
 };
 
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** The rows of a [rows, cols] node. */
+export const rowsOf = (n: Node): number => at(n.shape, 0);
+/** The columns of a [rows, cols] node. */
+export const colsOf = (n: Node): number => at(n.shape, 1);

@@ -1,6 +1,7 @@
 /**
  * AdamW (decoupled weight decay) over a set of parameter arrays, updated in place.
  */
+import { at } from '../util/checkedIndex.js';
 export interface AdamWSettings {
   readonly learningRate: number;
   readonly beta1: number;
@@ -31,11 +32,13 @@ export class AdamW {
       }
       const decay = decayed(param) ? learningRate * weightDecay : 0;
       const { m, v } = state;
-      for (let i = 0; i < param.length; i++) {
-        const g = grad[i];
-        m[i] = beta1 * m[i] + (1 - beta1) * g;
-        v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-        param[i] -= learningRate * (m[i] / c1) / (Math.sqrt(v[i] / c2) + epsilon) + decay * param[i];
+      for (const [i, p] of param.entries()) {
+        const g = at(grad, i);
+        const mi = beta1 * at(m, i) + (1 - beta1) * g;
+        const vi = beta2 * at(v, i) + (1 - beta2) * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        param[i] = p - (learningRate * (mi / c1) / (Math.sqrt(vi / c2) + epsilon) + decay * p);
       }
     }
   }
@@ -51,11 +54,11 @@ export const learningRateAt = (base: number, step: number, total: number, warmup
 /** Scales the gradients so their global L2 norm is at most `maxNorm`; returns the norm before. */
 export const clipGradients = (grads: ReadonlyMap<Float64Array, Float64Array>, maxNorm: number): number => {
   let total = 0;
-  for (const g of grads.values()) for (let i = 0; i < g.length; i++) total += g[i] * g[i];
+  for (const g of grads.values()) for (const x of g) total += x * x;
   const norm = Math.sqrt(total);
   if (norm > maxNorm) {
     const f = maxNorm / norm;
-    for (const g of grads.values()) for (let i = 0; i < g.length; i++) g[i] *= f;
+    for (const g of grads.values()) g.forEach((x, i) => (g[i] = x * f));
   }
   return norm;
 };

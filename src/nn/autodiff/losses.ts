@@ -3,16 +3,17 @@
  * chosen rows.
  */
 import { gradOf, type Node, type Tape } from './tape.js';
+import { at } from '../../util/checkedIndex.js';
 
 const softmaxRow = (logits: Float64Array, base: number, width: number, out: Float64Array): void => {
   let max = -Infinity;
-  for (let j = 0; j < width; j++) max = Math.max(max, logits[base + j]);
+  for (let j = 0; j < width; j++) max = Math.max(max, at(logits, base + j));
   let total = 0;
   for (let j = 0; j < width; j++) {
-    out[j] = Math.exp(logits[base + j] - max);
-    total += out[j];
+    out[j] = Math.exp(at(logits, base + j) - max);
+    total += at(out, j);
   }
-  for (let j = 0; j < width; j++) out[j] /= total;
+  for (let j = 0; j < width; j++) out[j] = at(out, j) / (total);
 };
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -22,33 +23,33 @@ const softplus = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : 
 
 /** Mean cross-entropy of `targets[i]` under softmax(logits[rows[i]]). */
 export const crossEntropy = (tape: Tape, logits: Node, rows: Int32Array, targets: Int32Array): Node => {
-  const width = logits.shape[1];
+  const width = at(logits.shape, 1);
   const probs = new Float64Array(rows.length * width);
   const row = new Float64Array(width);
   let total = 0;
   for (let i = 0; i < rows.length; i++) {
-    softmaxRow(logits.value, rows[i] * width, width, row);
+    softmaxRow(logits.value, at(rows, i) * width, width, row);
     probs.set(row, i * width);
-    total -= Math.log(Math.max(row[targets[i]], 1e-300));
+    total -= Math.log(Math.max(at(row, at(targets, i)), 1e-300));
   }
   const n = Math.max(rows.length, 1);
   return tape.record(Float64Array.of(total / n), [1], [logits], (g) => {
     const lg = gradOf(logits);
     for (let i = 0; i < rows.length; i++) {
-      const base = rows[i] * width;
-      for (let j = 0; j < width; j++) lg[base + j] += (g[0] * (probs[i * width + j] - (j === targets[i] ? 1 : 0))) / n;
+      const base = at(rows, i) * width;
+      for (let j = 0; j < width; j++) lg[base + j] = at(lg, base + j) + ((at(g, 0) * (at(probs, i * width + j) - (j === at(targets, i) ? 1 : 0))) / n);
     }
   });
 };
 
 /** Mean (over rows and labels) binary cross-entropy of 0/1 label sets `targets` [rows.length, vocab]. */
 export const binaryCrossEntropy = (tape: Tape, logits: Node, rows: Int32Array, targets: Float64Array): Node => {
-  const width = logits.shape[1];
+  const width = at(logits.shape, 1);
   let total = 0;
   for (let i = 0; i < rows.length; i++) {
     for (let j = 0; j < width; j++) {
-      const z = logits.value[rows[i] * width + j];
-      total += softplus(z) - targets[i * width + j] * z;
+      const z = at(logits.value, at(rows, i) * width + j);
+      total += softplus(z) - at(targets, i * width + j) * z;
     }
   }
   const n = Math.max(rows.length * width, 1);
@@ -56,8 +57,8 @@ export const binaryCrossEntropy = (tape: Tape, logits: Node, rows: Int32Array, t
     const lg = gradOf(logits);
     for (let i = 0; i < rows.length; i++) {
       for (let j = 0; j < width; j++) {
-        const at = rows[i] * width + j;
-        lg[at] += (g[0] * (sigmoid(logits.value[at]) - targets[i * width + j])) / n;
+        const cell = at(rows, i) * width + j;
+        lg[cell] = at(lg, cell) + ((at(g, 0) * (sigmoid(at(logits.value, cell)) - at(targets, i * width + j))) / n);
       }
     }
   });
@@ -69,7 +70,7 @@ export const binaryCrossEntropy = (tape: Tape, logits: Node, rows: Int32Array, t
  * Bernoulli KLs.
  */
 export const distillationKl = (tape: Tape, logits: Node, rows: Int32Array, teacher: Float64Array, prediction: 'argmax' | 'sigmoid'): Node => {
-  const width = logits.shape[1];
+  const width = at(logits.shape, 1);
   const n = Math.max(rows.length, 1);
   const grads = new Float64Array(rows.length * width);
   let total = 0;
@@ -78,17 +79,17 @@ export const distillationKl = (tape: Tape, logits: Node, rows: Int32Array, teach
     const q = new Float64Array(width);
     for (let i = 0; i < rows.length; i++) {
       softmaxRow(teacher, i * width, width, p);
-      softmaxRow(logits.value, rows[i] * width, width, q);
+      softmaxRow(logits.value, at(rows, i) * width, width, q);
       for (let j = 0; j < width; j++) {
-        if (p[j] > 0) total += p[j] * (Math.log(p[j]) - Math.log(Math.max(q[j], 1e-300)));
-        grads[i * width + j] = q[j] - p[j];
+        if (at(p, j) > 0) total += at(p, j) * (Math.log(at(p, j)) - Math.log(Math.max(at(q, j), 1e-300)));
+        grads[i * width + j] = at(q, j) - at(p, j);
       }
     }
   } else {
     for (let i = 0; i < rows.length; i++) {
       for (let j = 0; j < width; j++) {
-        const t = teacher[i * width + j];
-        const s = logits.value[rows[i] * width + j];
+        const t = at(teacher, i * width + j);
+        const s = at(logits.value, at(rows, i) * width + j);
         const p = sigmoid(t);
         // KL(Bern(p) ‖ Bern(q)) with logits t, s: p(log p − log q) + (1−p)(log(1−p) − log(1−q)).
         total += p * (softplus(-s) - softplus(-t)) + (1 - p) * (softplus(s) - softplus(t));
@@ -99,7 +100,7 @@ export const distillationKl = (tape: Tape, logits: Node, rows: Int32Array, teach
   return tape.record(Float64Array.of(total / n), [1], [logits], (g) => {
     const lg = gradOf(logits);
     for (let i = 0; i < rows.length; i++) {
-      for (let j = 0; j < width; j++) lg[rows[i] * width + j] += (g[0] * grads[i * width + j]) / n;
+      for (let j = 0; j < width; j++) lg[at(rows, i) * width + j] = at(lg, at(rows, i) * width + j) + ((at(g, 0) * at(grads, i * width + j)) / n);
     }
   });
 };

@@ -1,13 +1,15 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { gpt2Forward } from '../../../src/decompile/gpt2Forward.js';
-import { distillationKl } from '../../../src/train/autodiff/losses.js';
-import { maskedScoreSum } from '../../../src/train/autodiff/ops.js';
-import { gradOf, Tape } from '../../../src/train/autodiff/tape.js';
-import { makeBatch } from '../../../src/train/batch.js';
-import { gpt2Leaves, gpt2Logits } from '../../../src/train/gpt2Graph.js';
-import { taskByName, type Task } from '../../../src/train/tasks.js';
-import { gpt2ConfigFor, initialGpt2, sampleExamples, taskLoss } from '../../../src/train/trainGpt2.js';
+import { gpt2Forward } from '../../../src/nn/gpt2Forward.js';
+import { distillationKl } from '../../../src/nn/autodiff/losses.js';
+import { maskedScoreSum } from '../../../src/nn/autodiff/scores.js';
+import { gradOf, Tape } from '../../../src/nn/autodiff/tape.js';
+import { makeBatch } from '../../../src/nn/batch.js';
+import { gpt2Leaves, gpt2Logits } from '../../../src/nn/gpt2Graph.js';
+import { taskByName } from '../../../src/tasks/registry.js';
+import { type Task } from '../../../src/tasks/task.js';
+import { gpt2ConfigFor, initialGpt2, taskLoss } from '../../../src/train/trainGpt2.js';
+import { sampleExamples } from '../../../src/tasks/sampling.js';
 import { mulberry32 } from '../../../src/util/random.js';
 
 const task = (name: string): Task => {

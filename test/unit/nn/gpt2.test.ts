@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import * as Either from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../../src/diagnostics.js';
-import { erf, geluExact, geluNew } from '../../../src/decompile/activations.js';
+import { erf, geluExact, geluNew } from '../../../src/nn/activations.js';
 import { numberToF16Bits } from '../../../src/decompile/float16.js';
-import { parseGpt2Config, type Gpt2Activation, type Gpt2Config } from '../../../src/decompile/gpt2Config.js';
-import { gpt2Files, readGpt2 } from '../../../src/decompile/gpt2Files.js';
-import { gpt2Forward, gpt2ForwardTrace } from '../../../src/decompile/gpt2Forward.js';
-import { gpt2FromTensors, type Gpt2Model } from '../../../src/decompile/gpt2Model.js';
+import { parseGpt2Config, type Gpt2Activation, type Gpt2Config } from '../../../src/nn/gpt2Config.js';
+import { gpt2Files, readGpt2 } from '../../../src/nn/gpt2Files.js';
+import { gpt2Forward, gpt2ForwardTrace } from '../../../src/nn/gpt2Forward.js';
+import { gpt2FromTensors, type Gpt2Model } from '../../../src/nn/gpt2Model.js';
 import { f16BitsToNumber, readSafetensors, tensorF64, tensorI64, writeSafetensors, type Tensor } from '../../../src/model/safetensors.js';
 import { mulberry32, randomInt } from '../../../src/util/random.js';
 import { naiveGpt2 } from '../../support/naiveGpt2.js';
@@ -330,6 +330,27 @@ describe('GPT-2 forward pass', () => {
           trace.residuals.forEach((residual, i) => expect(maxAbsDifference(residual, naive.residuals[i]!)).toBeLessThanOrEqual(1e-9));
         }
         expect(Array.from(gpt2Forward(model, ids))).toEqual(Array.from(gpt2ForwardTrace(model, ids).logits));
+      }
+    });
+
+    it(`with a fixed LayerNorm scale per use-site, matches the naive implementation to 1e-9: ${showShape(shape)}`, () => {
+      const json = configJson(shape);
+      const tensors = randomTensors(shape, 300 + index);
+      const model = buildModel(json, tensors);
+      const random = mulberry32(400 + index);
+      const scale = (): number => 0.5 + random();
+      const fixed = { ln1: Array.from({ length: shape.layers }, scale), ln2: Array.from({ length: shape.layers }, scale), final: scale() };
+      const scales = { ln1: Float64Array.from(fixed.ln1), ln2: Float64Array.from(fixed.ln2), final: fixed.final };
+      for (const length of [1, 3, shape.positions]) {
+        const ids = randomIds(random, length, shape.vocab);
+        const positions = Int32Array.from({ length }, () => randomInt(random, shape.positions));
+        const naive = naiveGpt2(json, tensors, Array.from(ids), Array.from(positions), fixed);
+        const trace = gpt2ForwardTrace(model, ids, positions, { kind: 'fixed', scales });
+        expect(maxAbsDifference(trace.logits, naive.logits)).toBeLessThanOrEqual(1e-9);
+        trace.residuals.forEach((residual, i) => expect(maxAbsDifference(residual, naive.residuals[i]!)).toBeLessThanOrEqual(1e-9));
+        expect(Array.from(trace.layerNormScales.final)).toEqual(new Array<number>(length).fill(1 / fixed.final));
+        // The real LayerNorm differs: the treatment is not ignored.
+        expect(maxAbsDifference(gpt2Forward(model, ids, positions), naive.logits)).toBeGreaterThan(1e-6);
       }
     });
   }

@@ -1,23 +1,9 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import {
-  abDbc,
-  abcde,
-  binaryAdditionTask,
-  repeatCopyTask,
-  countTask,
-  dyck1,
-  majorityTask,
-  mostFrequentTask,
-  parityTask,
-  sortTask,
-  taskByName,
-  taskNames,
-  uniqueCopyTask,
-  uniqueReverseTask,
-  type Example,
-  type Task,
-} from '../../../src/train/tasks.js';
+import { abDbc, abcde, dyck1 } from '../../../src/tasks/languages.js';
+import { taskByName, taskNames } from '../../../src/tasks/registry.js';
+import { binaryAdditionTask, repeatCopyTask, countTask, majorityTask, mostFrequentTask, parityTask, sortTask, uniqueCopyTask, uniqueReverseTask } from '../../../src/tasks/seq2seq.js';
+import { type Example, type Task } from '../../../src/tasks/task.js';
 import { mulberry32 } from '../../../src/util/random.js';
 
 const gen = (task: Task, random: () => number, length: number): Example => {

@@ -3,7 +3,8 @@
  * (at the end, so causal attention never lets a real position see one), with the rows that carry
  * loss and what they should predict.
  */
-import type { Example, Task } from './tasks.js';
+import type { Example, Task } from '../tasks/task.js';
+import { at } from '../util/checkedIndex.js';
 
 export interface Batch {
   readonly size: number;
@@ -35,13 +36,13 @@ export const makeBatch = (task: Task, examples: readonly Example[], offsets?: re
   examples.forEach((example, s) => {
     const offset = offsets?.[s] ?? 0;
     for (let p = 0; p < length; p++) {
-      if (p < example.tokens.length) ids[s * length + p] = example.tokens[p];
+      if (p < example.tokens.length) ids[s * length + p] = at(example.tokens, p);
       positions[s * length + p] = Math.min(offset + p, offset + example.tokens.length - 1);
     }
     example.lossPositions.forEach((p, i) => {
       rows.push(s * length + p);
-      if (task.kind === 'seq2seq') targets.push(example.targets[i]);
-      else sets.push(...example.nextSets[i]);
+      if (task.kind === 'seq2seq') targets.push(at(example.targets, i));
+      else sets.push(...at(example.nextSets, i));
     });
     lossStart[s + 1] = rows.length;
   });

@@ -2,14 +2,14 @@
  * Accuracy by length bin: the fraction of fresh examples (input lengths drawn uniformly from the
  * bin) on which every loss position is predicted right, positions starting at 0.
  */
-import type { Gpt2Model } from '../decompile/gpt2Model.js';
+import type { Gpt2Model } from './gpt2Model.js';
 import { mulberry32 } from '../util/random.js';
 import { Tape } from './autodiff/tape.js';
 import { makeBatch, shortestFirst, type Batch } from './batch.js';
 import { gpt2Leaves, gpt2Logits } from './gpt2Graph.js';
 import { agreeingSequences, answersOf, predictionsOf } from './predictions.js';
-import { lengthsIn, sampleExamples } from './trainGpt2.js';
-import type { Task } from './tasks.js';
+import { lengthsIn, sampleExamples } from '../tasks/sampling.js';
+import type { Task } from '../tasks/task.js';
 
 export interface LengthBin {
   readonly low: number;

@@ -7,10 +7,24 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as Either from 'fp-ts/lib/Either.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import { writeGpt2 } from '../decompile/gpt2Files.js';
-import type { Gpt2Model } from '../decompile/gpt2Model.js';
+import { writeGpt2 } from './gpt2Files.js';
+import type { Gpt2Model } from './gpt2Model.js';
 import type { BinAccuracy } from './evaluate.js';
-import type { TrainSettings } from './trainGpt2.js';
+
+/** The settings a model was trained with, as task.json records them. */
+export interface TrainSettings {
+  readonly layers: number;
+  readonly heads: number;
+  readonly dModel: number;
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly seed: number;
+  /** Training input lengths are 0 … this (default 50). */
+  readonly maxTrainLength: number;
+  /** The longest input length the model must take (its positions are trained; default 150). */
+  readonly maxTestLength: number;
+}
 
 export const TASK_FILE = 'task.json';
 export const ACCURACY_FILE = 'acc.json';
