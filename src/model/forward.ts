@@ -11,7 +11,7 @@
  * No key padding mask: a PAD position is an ordinary position, as in TransformerLens, numpy and
  * the ONNX export; bidirectional models mask PAD keys inside their weights (docs/compiler.md).
  */
-import { BOS_ID, PAD_ID, type CompiledModel, type Tensor32 } from './model.js';
+import { BOS_ID, PAD_ID, type CompiledModel, type ModelWeights, type Tensor32 } from './model.js';
 
 /** A matrix as compressed sparse rows: the non-zero entries of each row that has one. */
 interface SparseRows {
@@ -81,6 +81,8 @@ const sparseRows = (
 };
 
 interface PreparedHead {
+  /** The head's index in the layer. */
+  readonly index: number;
   readonly q: SparseRows;
   readonly k: SparseRows;
   readonly v: SparseRows;
@@ -297,7 +299,7 @@ const RUNS_BEFORE_CACHING = 64;
 export interface Trace {
   /** [after embedding, after layer 0 attention, after layer 0 MLP, ...], each T × d_model. */
   readonly residuals: Float64Array[];
-  /** Per layer, per head: T × T attention weights. */
+  /** Per layer, per live head ({@link PreparedModel.liveHeads}): T × T attention weights. */
   readonly attention: Float64Array[][];
 }
 
@@ -334,7 +336,7 @@ const project = (x: Float64Array, T: number, d: number, w: SparseRows, b: Float6
   }
 };
 
-export class PreparedModel {
+export class PreparedModel<M extends ModelWeights = CompiledModel> {
   readonly d: number;
   private readonly layers: PreparedLayer[];
   private readonly embed: Float64Array;
@@ -360,7 +362,7 @@ export class PreparedModel {
   private readonly qDims: Int32Array;
   private readonly qVals: Float64Array;
 
-  constructor(readonly model: CompiledModel) {
+  constructor(readonly model: M) {
     const c = model.config;
     const t = (name: string): Tensor32 => {
       const x = model.tensors.get(name);
@@ -395,6 +397,7 @@ export class PreparedModel {
         const inQk = (j: number): boolean => qkMask[j] === 1;
         const inZ = (j: number): boolean => zMask[j] === 1;
         return {
+          index: h,
           q: sparseRows(t(`${p}.attn.W_Q`).data, h * inSize, d, c.d_head, all, inQk),
           k: sparseRows(t(`${p}.attn.W_K`).data, h * inSize, d, c.d_head, all, inQk),
           v: sparseRows(t(`${p}.attn.W_V`).data, h * inSize, d, c.d_head, all, inZ),
@@ -669,6 +672,14 @@ export class PreparedModel {
       memo.remember(out, o);
     }
     if (memo.lookups >= MEMO_TRIAL && memo.hits * 2 < memo.lookups) memos[l] = undefined;
+  }
+
+  /**
+   * The heads of a layer that can change the residual (a non-zero W_O), ascending: a trace's
+   * attention patterns of that layer are theirs, in this order.
+   */
+  liveHeads(layer: number): readonly number[] {
+    return this.layers[layer]?.heads.map((h) => h.index) ?? [];
   }
 
   /**
