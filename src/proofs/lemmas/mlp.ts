@@ -12,7 +12,7 @@ import type { SOp } from '../../ast/program.js';
 import { canonicalNumber, isNumberLike, toNumber, type Value } from '../../ast/value.js';
 import { ValueSet } from '../../typecheck/valueSet.js';
 import type { StagePlacement } from '../../model/model.js';
-import { type SpaceView, writeValue } from '../blockView.js';
+import { type SpaceView, writeValue } from '../../model/view.js';
 import { combinations, type Lemma, type LemmaContext } from './context.js';
 
 export interface MlpInput {

@@ -24,7 +24,7 @@ import type { CompiledModel, NodeReport } from '../../model/model.js';
 import { buildGraph, type ProgramGraph } from '../../passes/graph.js';
 import { inferValueSets } from '../../typecheck/inferValueSets.js';
 import { atomsOf } from '../../typecheck/plan.js';
-import { ModelView, stagesOf, type SpaceView } from '../blockView.js';
+import { ModelView, stagesOf, type SpaceView } from '../../model/view.js';
 import { add, cmp, div, mul, rat, ratOf, ZERO, type Rat } from './rational.js';
 
 /** The decoded-value index of a numerical residual that matches no value. */

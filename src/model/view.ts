@@ -5,7 +5,7 @@
  */
 import type { Value } from '../ast/value.js';
 import { canonicalNumber, canonicalValue, isNumberLike, toNumber, valueEquals } from '../ast/value.js';
-import type { CompiledModel, NodeReport, StagePlacement, Tensor32 } from '../model/model.js';
+import type { CompiledModel, NodeReport, StagePlacement, Tensor32 } from './model.js';
 
 /** An s-op's directions in the residual stream, as the manifest lists them. */
 export interface SpaceView {
