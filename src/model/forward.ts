@@ -278,7 +278,7 @@ export class PreparedModel<M extends ModelWeights = CompiledModel> {
             const vo = (hc === undefined ? ki : (rowOf[ki] as number)) * dh;
             for (let a = 0; a < nz; a++) {
               const j = zd[a] as number;
-              z[j] += w * (vs[vo + j] as number);
+              z[j] = (z[j] as number) + w * (vs[vo + j] as number);
             }
           }
           // W_O rows in ascending order, as the dense product visits them
@@ -288,7 +288,10 @@ export class PreparedModel<M extends ModelWeights = CompiledModel> {
             if (zr === 0) continue;
             const ri = zRows[a] as number;
             const end = start[ri + 1] as number;
-            for (let e = start[ri] as number; e < end; e++) delta[dOff + (col[e] as number)] += zr * (val[e] as number);
+            for (let e = start[ri] as number; e < end; e++) {
+              const at = dOff + (col[e] as number);
+              delta[at] = (delta[at] as number) + zr * (val[e] as number);
+            }
           }
         }
         if (patterns && pattern) patterns.push(pattern);
@@ -299,7 +302,7 @@ export class PreparedModel<M extends ModelWeights = CompiledModel> {
       const o = t * d;
       for (let c = 0; c < nCols; c++) {
         const j = cols[c] as number;
-        x[o + j] += (delta[o + j] as number) + (bo[j] as number);
+        x[o + j] = (x[o + j] as number) + ((delta[o + j] as number) + (bo[j] as number));
       }
     }
   }
@@ -325,7 +328,7 @@ export class PreparedModel<M extends ModelWeights = CompiledModel> {
       const o = t * d;
       for (let c = 0; c < nCols; c++) {
         const j = cols[c] as number;
-        x[o + j] += out[o + j] as number;
+        x[o + j] = (x[o + j] as number) + (out[o + j] as number);
       }
     }
   }

@@ -99,7 +99,10 @@ export class MlpMemo {
         const c = cols.length;
         const outs = this.outs;
         const oo = entry * c;
-        for (let i = 0; i < c; i++) x[o + (cols[i] as number)] += outs[oo + i] as number;
+        for (let i = 0; i < c; i++) {
+          const at = o + (cols[i] as number);
+          x[at] = (x[at] as number) + (outs[oo + i] as number);
+        }
         this.hits++;
         return true;
       }

@@ -90,7 +90,10 @@ export const project = (x: Float64Array, T: number, d: number, w: SparseRows, b:
       const xv = x[xo + (rows[i] as number)] as number;
       if (xv === 0) continue;
       const end = start[i + 1] as number;
-      for (let e = start[i] as number; e < end; e++) y[yo + (col[e] as number)] += xv * (val[e] as number);
+      for (let e = start[i] as number; e < end; e++) {
+        const at = yo + (col[e] as number);
+        y[at] = (y[at] as number) + xv * (val[e] as number);
+      }
     }
   }
 };
