@@ -24,8 +24,8 @@ import { canonicalNumber, canonicalValue, valueEquals, type Value } from '../ast
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import type { CompiledModel } from '../model/model.js';
 import { buildGraph } from '../ast/graph.js';
-import { decodeSpace, ModelView, type SpaceView } from '../proofs/blockView.js';
-import { combinations } from '../proofs/lemmas/context.js';
+import { decodeSpace, ModelView, type SpaceView } from '../model/view.js';
+import { combinations } from '../util/combinations.js';
 import { makeBounds, type Bounds } from '../typecheck/bounds.js';
 import { inferValueSets } from '../typecheck/inferValueSets.js';
 

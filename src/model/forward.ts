@@ -11,108 +11,10 @@
  * No key padding mask: a PAD position is an ordinary position, as in TransformerLens, numpy and
  * the ONNX export; bidirectional models mask PAD keys inside their weights (docs/compiler.md).
  */
-import { BOS_ID, PAD_ID, type CompiledModel, type Tensor32 } from './model.js';
-
-/** A matrix as compressed sparse rows: the non-zero entries of each row that has one. */
-interface SparseRows {
-  /** Rows with a non-zero entry, ascending. */
-  readonly rows: Int32Array;
-  /** Entries of rows[i] are start[i] .. start[i + 1] - 1 (column ascending). */
-  readonly start: Int32Array;
-  readonly col: Int32Array;
-  readonly val: Float64Array;
-  /** Columns. */
-  readonly cols: number;
-  /** 1 for each column with a non-zero entry. */
-  readonly liveCols: Uint8Array;
-  /** The columns a product computes (the others are never read). */
-  readonly outCols: Int32Array;
-}
-
-const indicesWhere = (n: number, keep: (i: number) => boolean): Int32Array => {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) if (keep(i)) out.push(i);
-  return Int32Array.from(out);
-};
-
-const all = (): boolean => true;
-
-/** 1 at each of the indices. */
-const maskOf = (indices: ArrayLike<number>, n: number): Uint8Array => {
-  const mask = new Uint8Array(n);
-  for (let i = 0; i < indices.length; i++) mask[indices[i] as number] = 1;
-  return mask;
-};
-
-/**
- * The non-zero entries of a rows × cols matrix stored at data[offset..], keeping only the rows and
- * columns the caller reads (the others would only add to outputs nobody reads).
- */
-const sparseRows = (
-  data: Float32Array,
-  offset: number,
-  rows: number,
-  cols: number,
-  keepRow: (r: number) => boolean = all,
-  keepCol: (c: number) => boolean = all,
-): SparseRows => {
-  const live: number[] = [];
-  const start: number[] = [0];
-  const col: number[] = [];
-  const val: number[] = [];
-  const liveCols = new Uint8Array(cols);
-  const outCols = indicesWhere(cols, keepCol);
-  for (let r = 0; r < rows; r++) {
-    if (!keepRow(r)) continue;
-    const before = col.length;
-    for (let c = 0; c < cols; c++) {
-      const w = data[offset + r * cols + c] as number;
-      if (w === 0 || !keepCol(c)) continue;
-      col.push(c);
-      val.push(w);
-      liveCols[c] = 1;
-    }
-    if (col.length > before) {
-      live.push(r);
-      start.push(col.length);
-    }
-  }
-  return { rows: Int32Array.from(live), start: Int32Array.from(start), col: Int32Array.from(col), val: Float64Array.from(val), cols, liveCols, outCols };
-};
-
-interface PreparedHead {
-  readonly q: SparseRows;
-  readonly k: SparseRows;
-  readonly v: SparseRows;
-  /** W_O as rows = head dims. */
-  readonly o: SparseRows;
-  readonly bq: Float64Array;
-  readonly bk: Float64Array;
-  readonly bv: Float64Array;
-  readonly dh: number;
-  /** Head dims where both the query and the key can be non-zero (the only ones in a score). */
-  readonly qkDims: Int32Array;
-  /** Head dims where the value can be non-zero and W_O has a non-zero row, ascending. */
-  readonly zDims: Int32Array;
-  /** For each of zDims, its index in o.rows. */
-  readonly zRows: Int32Array;
-}
-
-interface PreparedLayer {
-  /** Heads with a non-zero W_O (the others add nothing). */
-  readonly heads: readonly PreparedHead[];
-  readonly bo: Float64Array;
-  /** Residual columns the attention sublayer can change (some W_O entry or b_O non-zero). */
-  readonly attnCols: Int32Array;
-  readonly win: SparseRows;
-  readonly bin: Float64Array;
-  readonly wout: SparseRows;
-  readonly bout: Float64Array;
-  /** Hidden units that can be non-zero and that W_out reads. */
-  readonly units: Int32Array;
-  /** Residual columns the MLP can change (some W_out entry or b_out non-zero). */
-  readonly mlpCols: Int32Array;
-}
+import { BOS_ID, PAD_ID, type CompiledModel, type ModelWeights, type Tensor32 } from './model.js';
+import { MlpMemo } from './forward/mlpMemo.js';
+import { f64, prepareLayers, type PreparedHead, type PreparedLayer } from './forward/prepare.js';
+import { project, sparseRows, type SparseRows } from './forward/sparse.js';
 
 /**
  * A head of the first attention layer, whose input is a function of (token, position) alone:
@@ -146,145 +48,6 @@ interface Caches {
   readonly memos: (MlpMemo | undefined)[];
 }
 
-/**
- * The MLP of a layer remembered per input row: its output (the change to the residual, in the
- * columns it writes) is a function of the residual in the rows W_in reads, and compiled models
- * meet few distinct such rows (one-hot values, a few means). An open-addressing table keyed by
- * those values, compared exactly (=== : +0 and −0 are one key, as they give the same product).
- */
-class MlpMemo {
-  private keys: Float64Array;
-  private outs: Float64Array;
-  /** Slot → entry + 1 (0: empty); twice the room, a power of two. */
-  private slots: Int32Array;
-  private mask: number;
-  /** Entries there is room for now (doubles up to `capacity`). */
-  private room: number;
-  private count = 0;
-  lookups = 0;
-  hits = 0;
-  private readonly bits = new Float64Array(1);
-  private readonly words = new Uint32Array(this.bits.buffer);
-  /** The key and slot of the last lookup that missed. */
-  private readonly pending: Float64Array;
-  private pendingSlot = -1;
-
-  constructor(
-    readonly inRows: Int32Array,
-    readonly outCols: Int32Array,
-    private readonly capacity: number,
-  ) {
-    this.room = Math.min(capacity, 256);
-    this.keys = new Float64Array(this.room * inRows.length);
-    this.outs = new Float64Array(this.room * outCols.length);
-    this.slots = new Int32Array(0);
-    this.mask = 0;
-    this.pending = new Float64Array(inRows.length);
-    this.rehash();
-  }
-
-  /** Mixes one key value into a hash (−0 and +0 alike). */
-  private mix(h: number, v: number): number {
-    this.bits[0] = v + 0;
-    const a = Math.imul(h ^ (this.words[0] as number), 0x01000193);
-    return Math.imul(a ^ (this.words[1] as number), 0x01000193);
-  }
-
-  private hashRow(x: Float64Array, o: number): number {
-    const rows = this.inRows;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < rows.length; i++) h = this.mix(h, x[o + (rows[i] as number)] as number);
-    return (h ^ (h >>> 15)) >>> 0;
-  }
-
-  private hashEntry(entry: number): number {
-    const k = this.inRows.length;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < k; i++) h = this.mix(h, this.keys[entry * k + i] as number);
-    return (h ^ (h >>> 15)) >>> 0;
-  }
-
-  /** Slots for the current room, every entry placed again. */
-  private rehash(): void {
-    let size = 1;
-    while (size < this.room * 2) size *= 2;
-    this.slots = new Int32Array(size);
-    this.mask = size - 1;
-    for (let e = 0; e < this.count; e++) {
-      let slot = this.hashEntry(e) & this.mask;
-      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
-      this.slots[slot] = e + 1;
-    }
-  }
-
-  /**
-   * Adds the remembered output to row o of x; false when the row is not remembered (then the
-   * row's key is kept for {@link remember}).
-   */
-  apply(x: Float64Array, o: number): boolean {
-    this.lookups++;
-    const rows = this.inRows;
-    const k = rows.length;
-    const keys = this.keys;
-    let slot = this.hashRow(x, o) & this.mask;
-    for (;;) {
-      const entry = (this.slots[slot] as number) - 1;
-      if (entry < 0) {
-        for (let i = 0; i < k; i++) this.pending[i] = x[o + (rows[i] as number)] as number;
-        this.pendingSlot = slot;
-        return false;
-      }
-      const ko = entry * k;
-      let same = true;
-      for (let i = 0; i < k; i++) {
-        if (keys[ko + i] !== x[o + (rows[i] as number)]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) {
-        const cols = this.outCols;
-        const c = cols.length;
-        const outs = this.outs;
-        const oo = entry * c;
-        for (let i = 0; i < c; i++) x[o + (cols[i] as number)] += outs[oo + i] as number;
-        this.hits++;
-        return true;
-      }
-      slot = (slot + 1) & this.mask;
-    }
-  }
-
-  /** Remembers out row o as the output for the key of the last missed lookup, while there is room. */
-  remember(out: Float64Array, o: number): void {
-    let slot = this.pendingSlot;
-    this.pendingSlot = -1;
-    if (slot < 0 || this.count >= this.capacity) return;
-    const k = this.inRows.length;
-    const cols = this.outCols;
-    const c = cols.length;
-    if (this.count >= this.room) {
-      this.room = Math.min(this.capacity, this.room * 2);
-      const keys = new Float64Array(this.room * k);
-      keys.set(this.keys);
-      this.keys = keys;
-      const outs = new Float64Array(this.room * c);
-      outs.set(this.outs);
-      this.outs = outs;
-      this.rehash();
-      // the pending key's slot in the new table
-      let h = 0x811c9dc5;
-      for (let i = 0; i < k; i++) h = this.mix(h, this.pending[i] as number);
-      slot = ((h ^ (h >>> 15)) >>> 0) & this.mask;
-      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
-    }
-    const entry = this.count++;
-    this.slots[slot] = entry + 1;
-    for (let i = 0; i < k; i++) this.keys[entry * k + i] = this.pending[i] as number;
-    for (let i = 0; i < c; i++) this.outs[entry * c + i] = out[o + (cols[i] as number)] as number;
-  }
-}
-
 /** Doubles one MLP memo may hold (16 MiB). */
 const MEMO_DOUBLES = 1 << 21;
 /** Lookups after which a memo that hits less than half the time is dropped. */
@@ -297,44 +60,14 @@ const RUNS_BEFORE_CACHING = 64;
 export interface Trace {
   /** [after embedding, after layer 0 attention, after layer 0 MLP, ...], each T × d_model. */
   readonly residuals: Float64Array[];
-  /** Per layer, per head: T × T attention weights. */
+  /** Per layer, per live head ({@link PreparedModel.liveHeads}): T × T attention weights. */
   readonly attention: Float64Array[][];
 }
-
-const f64 = (t: Tensor32 | undefined, offset = 0, length?: number): Float64Array => {
-  if (t === undefined) throw new Error('bug: missing tensor');
-  return Float64Array.from(t.data.subarray(offset, length === undefined ? undefined : offset + length));
-};
 
 /** Largest (token, position) table of precomputed residuals, in doubles. */
 const MAX_TABLE = 1 << 22;
 
-/**
- * Y (T × m) = X (T × d) · W + b in W's output columns, visiting only W's non-zero entries and X's
- * non-zero inputs.
- */
-const project = (x: Float64Array, T: number, d: number, w: SparseRows, b: Float64Array, y: Float64Array, from = 0): void => {
-  const m = w.cols;
-  const { rows, start, col, val, outCols } = w;
-  const nRows = rows.length;
-  const nOut = outCols.length;
-  for (let t = from; t < T; t++) {
-    const yo = t * m;
-    for (let c = 0; c < nOut; c++) {
-      const j = outCols[c] as number;
-      y[yo + j] = b[j] as number;
-    }
-    const xo = t * d;
-    for (let i = 0; i < nRows; i++) {
-      const xv = x[xo + (rows[i] as number)] as number;
-      if (xv === 0) continue;
-      const end = start[i + 1] as number;
-      for (let e = start[i] as number; e < end; e++) y[yo + (col[e] as number)] += xv * (val[e] as number);
-    }
-  }
-};
-
-export class PreparedModel {
+export class PreparedModel<M extends ModelWeights = CompiledModel> {
   readonly d: number;
   private readonly layers: PreparedLayer[];
   private readonly embed: Float64Array;
@@ -360,7 +93,7 @@ export class PreparedModel {
   private readonly qDims: Int32Array;
   private readonly qVals: Float64Array;
 
-  constructor(readonly model: CompiledModel) {
+  constructor(readonly model: M) {
     const c = model.config;
     const t = (name: string): Tensor32 => {
       const x = model.tensors.get(name);
@@ -375,63 +108,7 @@ export class PreparedModel {
     this.pos = f64(t('pos_embed.W_pos'));
     this.unembed = sparseRows(t('unembed.W_U').data, 0, d, c.d_vocab_out);
     this.bu = f64(t('unembed.b_U'));
-    this.layers = Array.from({ length: c.n_layers }, (_, l): PreparedLayer => {
-      const p = `blocks.${l}`;
-      const heads = Array.from({ length: c.n_heads }, (_, h): PreparedHead => {
-        const inSize = d * c.d_head;
-        const wq = sparseRows(t(`${p}.attn.W_Q`).data, h * inSize, d, c.d_head);
-        const wk = sparseRows(t(`${p}.attn.W_K`).data, h * inSize, d, c.d_head);
-        const wv = sparseRows(t(`${p}.attn.W_V`).data, h * inSize, d, c.d_head);
-        const o = sparseRows(t(`${p}.attn.W_O`).data, h * c.d_head * d, c.d_head, d);
-        const bq = f64(t(`${p}.attn.b_Q`), h * c.d_head, c.d_head);
-        const bk = f64(t(`${p}.attn.b_K`), h * c.d_head, c.d_head);
-        const bv = f64(t(`${p}.attn.b_V`), h * c.d_head, c.d_head);
-        const oRows = Array.from(o.rows);
-        const qkDims = indicesWhere(c.d_head, (j) => (wq.liveCols[j] === 1 || bq[j] !== 0) && (wk.liveCols[j] === 1 || bk[j] !== 0));
-        const oRowMask = maskOf(oRows, c.d_head);
-        const zDims = indicesWhere(c.d_head, (j) => (wv.liveCols[j] === 1 || bv[j] !== 0) && oRowMask[j] === 1);
-        const qkMask = maskOf(qkDims, c.d_head);
-        const zMask = maskOf(zDims, c.d_head);
-        const inQk = (j: number): boolean => qkMask[j] === 1;
-        const inZ = (j: number): boolean => zMask[j] === 1;
-        return {
-          q: sparseRows(t(`${p}.attn.W_Q`).data, h * inSize, d, c.d_head, all, inQk),
-          k: sparseRows(t(`${p}.attn.W_K`).data, h * inSize, d, c.d_head, all, inQk),
-          v: sparseRows(t(`${p}.attn.W_V`).data, h * inSize, d, c.d_head, all, inZ),
-          o,
-          bq,
-          bk,
-          bv,
-          dh: c.d_head,
-          qkDims,
-          zDims,
-          zRows: Int32Array.from(zDims, (j) => oRows.indexOf(j)),
-        };
-      }).filter((h) => h.o.rows.length > 0);
-      const bo = f64(t(`${p}.attn.b_O`));
-      const win = sparseRows(t(`${p}.mlp.W_in`).data, 0, d, c.d_mlp);
-      const bin = f64(t(`${p}.mlp.b_in`));
-      const wout = sparseRows(t(`${p}.mlp.W_out`).data, 0, c.d_mlp, d);
-      const bout = f64(t(`${p}.mlp.b_out`));
-      const outRows = Array.from(wout.rows);
-      const outRowMask = maskOf(outRows, c.d_mlp);
-      const units = indicesWhere(c.d_mlp, (u) => (win.liveCols[u] === 1 || bin[u] !== 0) && outRowMask[u] === 1);
-      const unitMask = maskOf(units, c.d_mlp);
-      const isUnit = (u: number): boolean => unitMask[u] === 1;
-      const mlpCols = indicesWhere(d, (j) => bout[j] !== 0 || wout.liveCols[j] === 1);
-      const mlpColMask = maskOf(mlpCols, d);
-      return {
-        heads,
-        bo,
-        attnCols: indicesWhere(d, (j) => bo[j] !== 0 || heads.some((h) => h.o.liveCols[j] === 1)),
-        win: sparseRows(t(`${p}.mlp.W_in`).data, 0, d, c.d_mlp, all, isUnit),
-        bin,
-        wout: sparseRows(t(`${p}.mlp.W_out`).data, 0, c.d_mlp, d, isUnit, (j) => mlpColMask[j] === 1),
-        bout,
-        units,
-        mlpCols,
-      };
-    });
+    this.layers = prepareLayers(c, d, t);
     const n = c.n_ctx;
     this.x = new Float64Array(n * d);
     this.delta = new Float64Array(n * d);
@@ -601,7 +278,7 @@ export class PreparedModel {
             const vo = (hc === undefined ? ki : (rowOf[ki] as number)) * dh;
             for (let a = 0; a < nz; a++) {
               const j = zd[a] as number;
-              z[j] += w * (vs[vo + j] as number);
+              z[j] = (z[j] as number) + w * (vs[vo + j] as number);
             }
           }
           // W_O rows in ascending order, as the dense product visits them
@@ -611,7 +288,10 @@ export class PreparedModel {
             if (zr === 0) continue;
             const ri = zRows[a] as number;
             const end = start[ri + 1] as number;
-            for (let e = start[ri] as number; e < end; e++) delta[dOff + (col[e] as number)] += zr * (val[e] as number);
+            for (let e = start[ri] as number; e < end; e++) {
+              const at = dOff + (col[e] as number);
+              delta[at] = (delta[at] as number) + zr * (val[e] as number);
+            }
           }
         }
         if (patterns && pattern) patterns.push(pattern);
@@ -622,7 +302,7 @@ export class PreparedModel {
       const o = t * d;
       for (let c = 0; c < nCols; c++) {
         const j = cols[c] as number;
-        x[o + j] += (delta[o + j] as number) + (bo[j] as number);
+        x[o + j] = (x[o + j] as number) + ((delta[o + j] as number) + (bo[j] as number));
       }
     }
   }
@@ -648,7 +328,7 @@ export class PreparedModel {
       const o = t * d;
       for (let c = 0; c < nCols; c++) {
         const j = cols[c] as number;
-        x[o + j] += out[o + j] as number;
+        x[o + j] = (x[o + j] as number) + (out[o + j] as number);
       }
     }
   }
@@ -669,6 +349,14 @@ export class PreparedModel {
       memo.remember(out, o);
     }
     if (memo.lookups >= MEMO_TRIAL && memo.hits * 2 < memo.lookups) memos[l] = undefined;
+  }
+
+  /**
+   * The heads of a layer that can change the residual (a non-zero W_O), ascending: a trace's
+   * attention patterns of that layer are theirs, in this order.
+   */
+  liveHeads(layer: number): readonly number[] {
+    return this.layers[layer]?.heads.map((h) => h.index) ?? [];
   }
 
   /**

@@ -50,6 +50,9 @@ export interface CompiledModel {
   readonly tensors: ReadonlyMap<string, Tensor32>;
 }
 
+/** What a forward pass reads: the configuration and the tensors (the report page has no manifest). */
+export type ModelWeights = Pick<CompiledModel, 'config' | 'tensors'>;
+
 export const BOS_ID = 0;
 export const PAD_ID = 1;
 

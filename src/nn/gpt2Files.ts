@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as Either from 'fp-ts/lib/Either.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { readSafetensors, tensorF32, tensorF64, writeSafetensors, type Tensor } from '../model/safetensors.js';
-import { tensorF16 } from '../decompile/float16.js';
+import { tensorF16 } from '../model/safetensors.js';
 import { gpt2ConfigJson, parseGpt2Config } from './gpt2Config.js';
 import { GPT2_BLOCK_TENSORS, GPT2_LM_HEAD, GPT2_PREFIX, GPT2_TOP_TENSORS, gpt2FromTensors, type Gpt2Model } from './gpt2Model.js';
 

@@ -6,8 +6,8 @@
  */
 import { showValue, type Value } from '../ast/value.js';
 import type { CompiledModel } from '../model/model.js';
-import { decodeSpace, ModelView, type SpaceView } from '../proofs/blockView.js';
-import { combinations } from '../proofs/lemmas/context.js';
+import { decodeSpace, ModelView, type SpaceView } from '../model/view.js';
+import { combinations } from '../util/combinations.js';
 import type { LookupTable } from './specs.js';
 
 /** Rows drawn per table at most. */

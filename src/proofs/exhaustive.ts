@@ -362,6 +362,14 @@ const tsxApi = (): string => {
  * TypeScript sources (vitest, tsx), the `.ts` worker behind tsx's loader: Node 20 does not apply
  * loaders given as a worker's `--import` execArgv to the worker's own entry, so a two-line
  * bootstrap registers tsx's ESM hooks in the worker and then imports it.
+ *
+ * Why not tinypool or piscina (issue 14): they would not remove this. A worker started from the
+ * TypeScript sources needs a loader whichever pool starts it, so the source/built switch stays;
+ * what the pool here does beyond starting workers is specific to this check (one setup per worker
+ * with its own transferred tensor copies, ranges handed out as workers ask, a shared stop index
+ * that abandons ranges above a counterexample), which a task pool would take as much code to
+ * express. Not tried: whether a pool whose own JS entry import()s our file would let tsx come in
+ * as `--import` execArgv on Node 20 (then the bootstrap line, not the switch, would go).
  */
 const workerEntry = (): { readonly spec: URL | string; readonly eval: boolean; readonly where: string } => {
   const here = fileURLToPath(import.meta.url);

@@ -1,12 +1,12 @@
 /**
  * The one-file HTML report: the program, its DAG on the layer allocation, the compiled model's
  * size and layer diagram, the certificate, and an input box that runs the model in the page over
- * the embedded weights (pageScript.ts) and shows the decoded output, the residual stream and the
+ * the embedded weights (page/main.ts, bundled with the forward pass: pageBundle.ts) and shows the decoded output, the residual stream and the
  * attention patterns. Self-contained: no network, no external files.
  */
 import type { Certificate } from '../proofs/certificate.js';
 import type { CompiledModel } from '../model/model.js';
-import { PAGE_SCRIPT } from './pageScript.js';
+import { pageScript } from './pageBundle.js';
 
 export interface ReportInput {
   readonly title: string;
@@ -101,7 +101,7 @@ ${manifest.notes.length > 0 ? `<ul>${manifest.notes.map((n) => `<li>${escape(n)}
 <details><summary>certificate JSON</summary><pre>${escape(JSON.stringify(r.certificate, null, 2))}</pre></details>
 
 <script id="raspc-model" type="application/json">${scriptJson(embedded)}</script>
-<script>${PAGE_SCRIPT}</script>
+<script>${pageScript()}</script>
 </body>
 </html>
 `;

@@ -142,6 +142,9 @@ describe('the packed package, installed into an empty project', () => {
     expect(ok(await run(bin, ['--version'], consumer), 'raspc --version').trim()).toBe(VERSION);
     const example = join(consumer, 'node_modules', 'raspc', 'examples', 'reverse.rasp');
     expect(ok(await run(bin, ['run', example, '--input', 'a b c', '--json'], consumer), 'raspc run').trim()).toBe('{"output":["c","b","a"]}');
+    // the report page's script is the bundle the build wrote (no bundler in a user's install)
+    const page = ok(await run(bin, ['report', example, '--vocab', 'a,b,c', '--max-len', '3', '-o', '-'], consumer), 'raspc report');
+    expect(page).toContain('// src/model/forward.ts');
   };
 
   it('packs what it needs and nothing else', async () => {
@@ -153,7 +156,7 @@ describe('the packed package, installed into an empty project', () => {
     expect(packed).toBeDefined();
     tarball = join(tmp, 'pack', packed?.filename ?? '');
     const files = (packed?.files ?? []).map((f) => f.path);
-    for (const needed of ['LICENSE', 'README.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/proofs/exhaustiveWorker.js', 'examples/reverse.rasp'])
+    for (const needed of ['LICENSE', 'README.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/proofs/exhaustiveWorker.js', 'dist/src/report/page.js', 'examples/reverse.rasp'])
       expect(files).toContain(needed);
     expect(files.filter((f) => !/^(dist\/src\/.*\.(js|d\.ts|js\.map)|examples\/[a-z0-9_]+\.rasp|LICENSE|README\.md|package\.json)$/.test(f))).toEqual([]);
     expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004/);

@@ -57,6 +57,7 @@ export const decompilePruneCommand = async (dir: string, options: DecompilePrune
   const r = result.right;
   warn(out, r.warnings ?? []);
   const chosen = r.best ?? [...r.candidates].sort((a, b) => b.match - a.match)[0];
+  if (chosen === undefined) throw new Error('bug: pruning returned no candidate');
   const program = r.simplified?.program ?? chosen.program;
   const lines = r.simplified?.lines ?? chosen.lines;
   const match = r.simplified?.match ?? chosen.match;

@@ -22,7 +22,7 @@ import { applyPredicate } from '../../ast/apply.js';
 import type { Node, SOp } from '../../ast/program.js';
 import { isNumberLike, toNumber, type Value } from '../../ast/value.js';
 import type { StagePlacement } from '../../model/model.js';
-import { writeValue, type SpaceView } from '../blockView.js';
+import { writeValue, type SpaceView } from '../../model/view.js';
 import { combinations, type Lemma, type LemmaContext } from './context.js';
 import { selectorSides } from './structure.js';
 

@@ -11,7 +11,7 @@ import { isNumberLike, toNumber, type Value } from '../../ast/value.js';
 import type { Diagnostic } from '../../diagnostics.js';
 import type { CompiledModel, NodeReport, StagePlacement } from '../../model/model.js';
 import type { ValueSet } from '../../typecheck/valueSet.js';
-import { stagesOf, type SpaceView } from '../blockView.js';
+import { stagesOf, type SpaceView } from '../../model/view.js';
 import { cleanupIsOff, headBound, headLemma } from './attention.js';
 import { lemmaContext, type Lemma, type LemmaContext } from './context.js';
 import { bosGate, mlpBound, mlpLemma, nodeFunction, padGate, type MlpInput } from './mlp.js';

@@ -12,7 +12,7 @@ import type { Bounds } from '../../typecheck/bounds.js';
 import { analyse, planned } from '../../typecheck/typecheck.js';
 import type { SelectorFacts } from '../../typecheck/selectorFacts.js';
 import { ValueSet } from '../../typecheck/valueSet.js';
-import { ModelView, type SpaceView } from '../blockView.js';
+import { ModelView, type SpaceView } from '../../model/view.js';
 
 export interface Lemma {
   readonly node: string;
@@ -97,6 +97,4 @@ export const lemmaContext = (compiled: SOp, model: CompiledModel): Either.Either
   });
 };
 
-/** Every combination of one value per list (the cartesian product), in order. */
-export const combinations = <T>(lists: readonly (readonly T[])[]): T[][] =>
-  lists.reduce<T[][]>((acc, list) => acc.flatMap((prefix) => list.map((x) => [...prefix, x])), [[]]);
+export { combinations } from '../../util/combinations.js';

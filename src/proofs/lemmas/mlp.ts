@@ -13,7 +13,7 @@ import { canonicalNumber, isNumberLike, toNumber, type Value } from '../../ast/v
 import { ValueSet } from '../../typecheck/valueSet.js';
 import type { StagePlacement } from '../../model/model.js';
 import { addAt } from '../arrays.js';
-import { type SpaceView, writeValue } from '../blockView.js';
+import { type SpaceView, writeValue } from '../../model/view.js';
 import { combinations, type Lemma, type LemmaContext } from './context.js';
 
 export interface MlpInput {

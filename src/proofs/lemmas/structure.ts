@@ -7,8 +7,8 @@
 import type { Node, SOp } from '../../ast/program.js';
 import type { Value } from '../../ast/value.js';
 import { BOS_ID, PAD_ID } from '../../model/model.js';
-import type { SpaceView } from '../blockView.js';
-import { writeValue } from '../blockView.js';
+import type { SpaceView } from '../../model/view.js';
+import { writeValue } from '../../model/view.js';
 import type { Lemma, LemmaContext } from './context.js';
 
 /** The query and key s-ops (labels) of a head's selector, as the weights must read them. */

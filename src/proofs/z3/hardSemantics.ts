@@ -24,7 +24,7 @@ import { buildGraph, type ProgramGraph } from '../../ast/graph.js';
 import { inferValueSets } from '../../typecheck/inferValueSets.js';
 import { atomsOf } from '../../typecheck/plan.js';
 import { addAt } from '../arrays.js';
-import { ModelView, stagesOf, type SpaceView } from '../blockView.js';
+import { ModelView, stagesOf, type SpaceView } from '../../model/view.js';
 import { buildTable, UNDECODABLE, type HardAttention, type HardNode, type HardProgram, type HardSpace } from './hardProgram.js';
 import { add, cmp, div, mul, rat, ratOf, ZERO, type Rat } from './rational.js';
 

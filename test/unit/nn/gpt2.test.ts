@@ -5,7 +5,7 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../../src/diagnostics.js';
 import { erf, geluExact, geluNew } from '../../../src/nn/activations.js';
-import { numberToF16Bits } from '../../../src/decompile/float16.js';
+import { numberToF16Bits } from '../../../src/model/safetensors.js';
 import { parseGpt2Config, type Gpt2Activation, type Gpt2Config } from '../../../src/nn/gpt2Config.js';
 import { gpt2Files, readGpt2 } from '../../../src/nn/gpt2Files.js';
 import { gpt2Forward, gpt2ForwardTrace } from '../../../src/nn/gpt2Forward.js';

@@ -1,7 +1,26 @@
 /**
- * Writing IEEE 754 half precision (the reading side is `f16BitsToNumber` in model/safetensors.ts).
+ * IEEE 754 half precision and bfloat16: every conversion between their bits and numbers raspc
+ * does (reading F16/BF16 safetensors, writing F16 GPT-2 weights).
  */
-import type { Tensor } from '../model/safetensors.js';
+/** IEEE 754 half precision (1 sign, 5 exponent, 10 fraction bits) to a number. */
+export const f16BitsToNumber = (bits: number): number => {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24; // zero or subnormal: fraction/2^10 × 2^-14
+  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+};
+
+/** bfloat16 (1 sign, 8 exponent, 7 fraction bits: the top half of a float32) to a number. */
+export const bf16BitsToNumber = (bits: number): number => {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 7) & 0xff;
+  const fraction = bits & 0x7f;
+  if (exponent === 0) return sign * fraction * 2 ** -133; // zero or subnormal: fraction/2^7 × 2^-126
+  if (exponent === 0xff) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1 + fraction / 128) * 2 ** (exponent - 127);
+};
 
 /** Rounds half to even; exact here because `f` is a float64 with few fraction bits. */
 const roundHalfEven = (f: number): number => {
@@ -33,14 +52,4 @@ export const numberToF16Bits = (x: number): number => {
     exponent++;
   }
   return sign | ((exponent + 15) << 10) | fraction;
-};
-
-/** An F16 tensor from values (each rounded to the nearest half, little-endian). */
-export const tensorF16 = (shape: readonly number[], values: Float64Array): Tensor => {
-  const count = shape.reduce((acc, d) => acc * d, 1);
-  if (count !== values.length) throw new Error(`tensorF16: shape [${shape.join(', ')}] has ${count} elements but ${values.length} values were given`);
-  const data = new Uint8Array(values.length * 2);
-  const view = new DataView(data.buffer);
-  values.forEach((v, i) => view.setUint16(i * 2, numberToF16Bits(v), true));
-  return { dtype: 'F16', shape: [...shape], data };
 };

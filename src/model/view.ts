@@ -5,8 +5,8 @@
  */
 import type { Value } from '../ast/value.js';
 import { canonicalNumber, canonicalValue, isNumberLike, toNumber, valueEquals } from '../ast/value.js';
-import type { CompiledModel, NodeReport, StagePlacement, Tensor32 } from '../model/model.js';
-import { addAt } from './arrays.js';
+import type { CompiledModel, NodeReport, StagePlacement, Tensor32 } from './model.js';
+import { at } from '../util/at.js';
 
 /** An s-op's directions in the residual stream, as the manifest lists them. */
 export interface SpaceView {
@@ -93,7 +93,7 @@ export class ModelView {
       }
       pre[u - units[0]] = z;
       if (z <= 0) continue;
-      for (let j = 0; j < d; j++) addAt(out, j, z * (wout[u * d + j] as number));
+      for (let j = 0; j < d; j++) out[j] = (out[j] as number) + z * (wout[u * d + j] as number);
     }
     return { out, pre };
   }
@@ -119,7 +119,7 @@ export class ModelView {
       const xi = x[i] as number;
       if (xi === 0) continue;
       const row = (head * d + i) * dh;
-      for (let j = 0; j < dh; j++) addAt(out, j, xi * (w[row + j] as number));
+      for (let j = 0; j < dh; j++) out[j] = (out[j] as number) + xi * (w[row + j] as number);
     }
     return out;
   }
@@ -134,7 +134,7 @@ export class ModelView {
     for (let j = 0; j < dh; j++) {
       const vj = v[j] as number;
       if (vj === 0) continue;
-      for (let i = 0; i < d; i++) addAt(out, i, vj * (wo[(head * dh + j) * d + i] as number));
+      for (let i = 0; i < d; i++) out[i] = (out[i] as number) + vj * (wo[(head * dh + j) * d + i] as number);
     }
     return out;
   }
@@ -144,23 +144,25 @@ export class ModelView {
 export const writeValue = (x: Float64Array, space: SpaceView, v: Value): void => {
   if (v === null) return;
   if (space.representation === 'numerical') {
-    addAt(x, space.indices[0] as number, isNumberLike(v) ? toNumber(v) : Number.NaN);
+    const dir = at(space.indices, 0);
+    x[dir] = at(x, dir) + (isNumberLike(v) ? toNumber(v) : Number.NaN);
     return;
   }
   const i = space.values.findIndex((u) => valueEquals(u, v));
   if (i < 0) throw new Error(`bug: ${String(v)} has no direction in ${space.label}`);
-  addAt(x, space.indices[i] as number, 1);
+  const dir = at(space.indices, i);
+  x[dir] = at(x, dir) + 1;
 };
 
 /** The value a space holds in a residual vector: one-hot argmax (None below 1/2), or the number. */
 export const decodeSpace = (x: Float64Array, space: SpaceView): Value => {
   const r = readSpace(x, space);
-  if (space.representation === 'numerical') return canonicalNumber(r[0] as number);
+  if (space.representation === 'numerical') return canonicalNumber(at(r, 0));
   let best = -1;
   r.forEach((v, i) => {
-    if (v > 0.5 && (best < 0 || v > (r[best] as number))) best = i;
+    if (v > 0.5 && (best < 0 || v > at(r, best))) best = i;
   });
-  return best < 0 ? null : canonicalValue(space.values[best] as Value);
+  return best < 0 ? null : canonicalValue(at(space.values, best));
 };
 
 /** Reads a space back from a residual: the vector of its coordinates. */
