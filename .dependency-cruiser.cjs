@@ -14,8 +14,8 @@ const LEVELS = [
   ['typecheck'], // analysis only: value sets, selector facts, representations, bounds
   ['craft'], // bases, blocks, chambers
   ['model'], // compiled models: tensors, manifest, files, the forward pass, decoding
-  ['nn'], // GPT-2: config, model, files, one forward, autodiff, AdamW, batches
   ['tasks'], // the decompiler paper's tasks and task files
+  ['nn'], // GPT-2: config, model, files, one forward, autodiff, AdamW, batches, evaluation on a task
   ['proofs'], // exhaustive, lemmas, Z3, certificates: given a model, never compiling one
   ['passes'], // the compile pipeline (certify is its last pass, calling proofs)
   ['export', 'pictures'],
