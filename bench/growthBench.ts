@@ -33,7 +33,7 @@ export const growthBench = (options: GrowthOptions): GrowthPoint[] => {
           ? { program, vocab: settings.vocabSize, maxLen, outcome: { kind: 'skipped', reason: `not run (${stopped})` } }
           : { program, vocab: settings.vocabSize, maxLen, outcome: compileThroughCli(settings, options.limits) });
       if (cached === undefined) options.cache?.put(key, point);
-      if (point.outcome.kind === 'failed') stopped ??= `max len ${maxLen} did not finish`;
+      if (point.outcome.kind === 'failed') stopped ??= `max len ${maxLen} ${point.outcome.reason.startsWith('refused') ? 'was refused' : 'did not finish'}`;
       if (point.outcome.kind === 'skipped') stopped ??= point.outcome.reason.replace(/^not run \((.*)\)$/, '$1');
       options.log?.(`  ${program} @ ${maxLen}: ${point.outcome.kind === 'done' ? `${point.outcome.parameters.toLocaleString('en-US')} parameters, compile ${point.outcome.compileCpu.toFixed(2)} s CPU, certificate ${point.outcome.certificateCpu.toFixed(2)} s` : point.outcome.reason}`);
       points.push(point);

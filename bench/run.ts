@@ -70,7 +70,9 @@ ${limits.cpuSeconds} s, heap ${limits.memoryMiB} MiB). Times are CPU seconds as 
 the CPU clock: bench/cpuClock.mjs), the median of ${opts.quick ? 1 : 3} runs; compile includes value-set inference, the
 selector rewrites tried, lowering, layer allocation and assembly. Reference figures in parentheses
 are Tracr's (SPEC §4; its compile CPU from issue 15: Tracr's own code run to its craft model).
-Parameters count every tensor we ship, biases and unembedding included.
+Parameters count every tensor we ship, biases and unembedding included. Each run is a fresh
+process, as a user's is, so compile CPU includes warming up the compiler's code (JIT); an
+in-process compile repeated in a warm process is several times faster on the small programs.
 
 ${tracrSettingsTable(rows)}
 
