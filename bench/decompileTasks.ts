@@ -121,6 +121,7 @@ for (const plan of PLANS) {
   if (Either.isLeft(pruned)) throw new Error(pruned.left.map((d) => d.message).join('; '));
   const p = pruned.right;
   const chosen = p.best ?? [...p.candidates].sort((a, b) => b.match - a.match)[0];
+  if (chosen === undefined) throw new Error(`${plan.task}: pruning returned no candidate program`);
   const row: Row = {
     plan,
     accuracy,
