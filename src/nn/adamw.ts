@@ -1,7 +1,7 @@
 /**
  * AdamW (decoupled weight decay) over a set of parameter arrays, updated in place.
  */
-import { at } from '../util/checkedIndex.js';
+import { at } from '../util/at.js';
 export interface AdamWSettings {
   readonly learningRate: number;
   readonly beta1: number;

@@ -4,7 +4,7 @@
  * loss and what they should predict.
  */
 import type { Example, Task } from '../tasks/task.js';
-import { at } from '../util/checkedIndex.js';
+import { at } from '../util/at.js';
 
 export interface Batch {
   readonly size: number;

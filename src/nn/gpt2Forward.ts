@@ -9,7 +9,7 @@
 import { ACTIVATIONS } from './activations.js';
 import { gpt2Blocks, type Gpt2Arithmetic, type LayerNormSite } from './gpt2Blocks.js';
 import type { Gpt2Model } from './gpt2Model.js';
-import { at } from '../util/checkedIndex.js';
+import { at } from '../util/at.js';
 
 /** The constant standard deviation s of each LayerNorm use-site. */
 export interface LinearLnScales {

@@ -9,7 +9,7 @@ import { causalAttention } from './autodiff/attention.js';
 import { addAll, gather, gelu, layerNorm, linear, linearTransposed } from './autodiff/ops.js';
 import { colsOf, rowsOf, type Node, type Tape } from './autodiff/tape.js';
 import type { Batch } from './batch.js';
-import { at } from '../util/checkedIndex.js';
+import { at } from '../util/at.js';
 
 /** The model's arrays as tape leaves: parameters (gradients wanted) or constants. */
 export const leafOf = (tape: Tape, trainable: boolean) => (value: Float64Array, shape: readonly number[]): Node =>

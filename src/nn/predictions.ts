@@ -5,7 +5,7 @@
  */
 import type { Batch } from './batch.js';
 import type { Task } from '../tasks/task.js';
-import { at } from '../util/checkedIndex.js';
+import { at } from '../util/at.js';
 
 /** Per sequence, per loss row: the predicted token id, or a bit mask (as a number array) of labels. */
 export type SequencePredictions = readonly (readonly number[])[];

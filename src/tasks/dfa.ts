@@ -6,7 +6,7 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { noLength, specials, type Example, type Task } from './task.js';
-import { at } from '../util/checkedIndex.js';
+import { at } from '../util/at.js';
 
 /** A DFA: state 0 starts; `delta[state][symbol]` is the next state or −1 (reject). */
 export interface Dfa {

@@ -1,7 +1,7 @@
 /** The formal languages of the decompiler paper: Tomita 1–7, bounded Dyck-1 and small regular languages. */
 import { dfaOf, languageTask } from './dfa.js';
 import type { Task } from './task.js';
-import { at } from '../util/checkedIndex.js';
+import { at } from '../util/at.js';
 
 const BIN = ['0', '1'];
 

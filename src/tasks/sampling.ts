@@ -5,7 +5,7 @@
 import * as Either from 'fp-ts/lib/Either.js';
 import { mulberry32, randomInt } from '../util/random.js';
 import type { Example, Task } from './task.js';
-import { at } from '../util/checkedIndex.js';
+import { at } from '../util/at.js';
 
 /** The most tokens an example of input length ≤ maxLength has. */
 export const tokensNeeded = (task: Task, maxLength: number): number => {

@@ -6,7 +6,7 @@ import * as Either from 'fp-ts/lib/Either.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { randomInt } from '../util/random.js';
 import { noLength, specials, type Example, type Task } from './task.js';
-import { at } from '../util/checkedIndex.js';
+import { at } from '../util/at.js';
 
 const MAX_TRIES = 10000;
 

@@ -18,7 +18,7 @@ import { gpt2Leaves, gpt2Logits } from '../nn/gpt2Graph.js';
 import { lengthsIn, sampleExamples, tokensNeeded } from '../tasks/sampling.js';
 import type { Task } from '../tasks/task.js';
 import type { TrainSettings } from '../nn/trainedModel.js';
-import { at } from '../util/checkedIndex.js';
+import { at } from '../util/at.js';
 
 export const TRAIN_DEFAULTS: Omit<TrainSettings, 'layers' | 'heads' | 'dModel'> = {
   steps: 2000,

@@ -1,6 +1,6 @@
 /** Causal multi-head softmax attention on the tape (ops.ts), GPT-2's. */
 import { colsOf, gradOf, type Node, type Tape } from './tape.js';
-import { at } from '../../util/checkedIndex.js';
+import { at } from '../../util/at.js';
 
 export interface AttentionShape {
   readonly batch: number;

@@ -3,7 +3,7 @@
  * chosen rows.
  */
 import { gradOf, type Node, type Tape } from './tape.js';
-import { at } from '../../util/checkedIndex.js';
+import { at } from '../../util/at.js';
 
 const softmaxRow = (logits: Float64Array, base: number, width: number, out: Float64Array): void => {
   let max = -Infinity;

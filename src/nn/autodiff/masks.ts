@@ -3,7 +3,7 @@
  * constant, relaxed Bernoulli masks, their expected count, weighted sums of scalar losses.
  */
 import { colsOf, gradOf, rowsOf, type Node, type Tape } from './tape.js';
-import { at } from '../../util/checkedIndex.js';
+import { at } from '../../util/at.js';
 
 /**
  * m·x + (1 − m)·c with m = masks[index] (a scalar of a mask vector) and c a learned row [width]

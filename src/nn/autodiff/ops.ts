@@ -5,7 +5,7 @@
  */
 import { geluNew } from '../activations.js';
 import { colsOf, gradOf, rowsOf, type Node, type Tape } from './tape.js';
-import { at } from '../../util/checkedIndex.js';
+import { at } from '../../util/at.js';
 
 /** out[r] = table[ids[r]]: an embedding lookup. */
 export const gather = (tape: Tape, table: Node, ids: Int32Array): Node => {

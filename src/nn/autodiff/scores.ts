@@ -3,7 +3,7 @@
  * softmax, and weights times values, for path-level pruning where each path term has its own mask.
  */
 import { colsOf, gradOf, rowsOf, type Node, type Tape } from './tape.js';
-import { at } from '../../util/checkedIndex.js';
+import { at } from '../../util/at.js';
 
 
 export interface ScoreShape {

@@ -10,7 +10,7 @@
  * record a closure on the tape that adds the node's gradient into its inputs' gradients;
  * `backward` runs the closures in reverse order.
  */
-import { at } from '../../util/checkedIndex.js';
+import { at } from '../../util/at.js';
 export interface Node {
   readonly value: Float64Array;
   readonly shape: readonly number[];
