@@ -18,12 +18,12 @@ import { REGISTRY, type LibraryEntry } from '../../src/lib/registry.js';
 import { readModel, writeModel } from '../../src/model/files.js';
 import type { CompiledModel } from '../../src/model/model.js';
 import { compile } from '../../src/passes/compile.js';
-import { tensorF32, writeSafetensors, type Tensor } from '../../src/model/safetensors.js';
+import { writeSafetensors } from '../../src/model/safetensors.js';
 import type { Bounds } from '../../src/typecheck/bounds.js';
-import { mulberry32 } from '../../src/util/random.js';
 import { bounds } from '../support/check.js';
 import { editJson, negateTensor, setWeight, truncateFile } from '../support/damage.js';
 import { raspcInProcess, type CliRun } from '../support/inProcessCli.js';
+import { randomGpt2Tensors } from '../support/randomGpt2.js';
 
 const root = mkdtempSync(join(tmpdir(), 'raspc-damaged-'));
 const intactDir = (e: LibraryEntry): string => join(root, e.name, 'intact');
@@ -148,26 +148,8 @@ describe('every reader accepts an intact model', () => {
 describe('a damaged HuggingFace GPT-2 model (no manifest: shapes and finiteness are checked)', () => {
   /** A random one-layer GPT-2 sized for the majority task (6 tokens, 154 positions). */
   const gpt2Dir = (name: string): string => {
-    const random = mulberry32(11);
     const d = 8;
-    const tensors = new Map<string, Tensor>();
-    const add = (n: string, dims: number[]): void => {
-      const size = dims.reduce((a, b) => a * b, 1);
-      tensors.set(n, tensorF32(dims, Float32Array.from({ length: size }, () => (n.includes('ln_') && n.endsWith('weight') ? 1 : 0.5 * (2 * random() - 1)))));
-    };
-    add('wte.weight', [6, d]);
-    add('wpe.weight', [154, d]);
-    for (const ln of ['ln_1', 'ln_2']) for (const w of ['weight', 'bias']) add(`h.0.${ln}.${w}`, [d]);
-    add('h.0.attn.c_attn.weight', [d, 3 * d]);
-    add('h.0.attn.c_attn.bias', [3 * d]);
-    add('h.0.attn.c_proj.weight', [d, d]);
-    add('h.0.attn.c_proj.bias', [d]);
-    add('h.0.mlp.c_fc.weight', [d, 4 * d]);
-    add('h.0.mlp.c_fc.bias', [4 * d]);
-    add('h.0.mlp.c_proj.weight', [4 * d, d]);
-    add('h.0.mlp.c_proj.bias', [d]);
-    add('ln_f.weight', [d]);
-    add('ln_f.bias', [d]);
+    const tensors = randomGpt2Tensors(11, 154, d);
     const dir = join(root, 'gpt2', name);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors, { format: 'pt' }));

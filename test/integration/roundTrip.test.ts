@@ -16,8 +16,8 @@ import { evaluate } from '../../src/interpreter/evaluate.js';
 import { REGISTRY } from '../../src/lib/index.js';
 import { writeModel } from '../../src/model/files.js';
 import { tensorF32, writeSafetensors, type Tensor } from '../../src/model/safetensors.js';
-import { mulberry32 } from '../../src/util/random.js';
 import { allInputs, bounds, compiled, inputCount } from '../support/check.js';
+import { randomGpt2Tensors } from '../support/randomGpt2.js';
 
 /** The library bounds, or max length 5 where they have more than this many inputs. */
 const INPUT_BUDGET = 20_000;
@@ -87,25 +87,8 @@ describe('raspc decompile', () => {
 
   /** A random one-layer GPT-2 in the HuggingFace layout, written tensor by tensor. */
   const gpt2Dir = (name: string, change: (tensors: Map<string, Tensor>) => void = () => {}): string => {
-    const random = mulberry32(7);
     const d = 8;
-    const tensors = new Map<string, Tensor>();
-    const add = (n: string, dims: number[]): void => {
-      tensors.set(n, tensorF32(dims, Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (n.includes('ln_') && n.endsWith('weight') ? 1 : 0.5 * (2 * random() - 1)))));
-    };
-    add('wte.weight', [6, d]);
-    add('wpe.weight', [16, d]);
-    for (const ln of ['ln_1', 'ln_2']) for (const w of ['weight', 'bias']) add(`h.0.${ln}.${w}`, [d]);
-    add('h.0.attn.c_attn.weight', [d, 3 * d]);
-    add('h.0.attn.c_attn.bias', [3 * d]);
-    add('h.0.attn.c_proj.weight', [d, d]);
-    add('h.0.attn.c_proj.bias', [d]);
-    add('h.0.mlp.c_fc.weight', [d, 4 * d]);
-    add('h.0.mlp.c_fc.bias', [4 * d]);
-    add('h.0.mlp.c_proj.weight', [4 * d, d]);
-    add('h.0.mlp.c_proj.bias', [d]);
-    add('ln_f.weight', [d]);
-    add('ln_f.bias', [d]);
+    const tensors = randomGpt2Tensors(7, 16, d);
     change(tensors);
     const out = join(dir, name);
     mkdirSync(out, { recursive: true });
